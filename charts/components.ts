@@ -1,0 +1,39 @@
+import { App } from 'cdk8s';
+import { z } from 'zod';
+import { PlatformChart } from './lib/chart';
+import { baseEnvironmentShape } from './lib/environment';
+import type { Platform } from './lib/platform';
+
+/**
+ * A platform component: its settings schema (under `components.<name>` of an
+ * environment) and how to build its chart. A component is deployed in an environment
+ * when the environment has settings for it.
+ */
+export interface ComponentDefinition<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly settings: S;
+  build(app: App, platform: Platform, settings: z.output<S>): PlatformChart;
+}
+
+export function defineComponent<S extends z.ZodType>(definition: ComponentDefinition<S>): ComponentDefinition<S> {
+  return definition;
+}
+
+/** Every component the platform knows. Add a component here (see README, "Adding a component"). */
+export const components = [] as const satisfies readonly ComponentDefinition[];
+
+const componentSettings = Object.fromEntries(components.map((c: ComponentDefinition) => [c.name, c.settings.optional()]));
+
+/** A complete environment: the base settings plus the settings of each deployed component. */
+export const environmentSchema = z.strictObject({
+  ...baseEnvironmentShape,
+  components: z.strictObject(componentSettings),
+});
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type Environment = z.output<typeof environmentSchema>;
+
+/** Typed identity for environment files: `export default defineEnvironment({...})`. */
+export function defineEnvironment(env: EnvironmentInput): EnvironmentInput {
+  return env;
+}

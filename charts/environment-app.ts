@@ -1,0 +1,29 @@
+import { App } from 'cdk8s';
+import { ArgoCdChart } from './argocd/argocd';
+import { components, Environment } from './components';
+import { AzureOutputs } from './lib/azure-outputs';
+import { PlatformChart } from './lib/chart';
+import { Platform } from './lib/platform';
+import { NamespacesChart } from './platform/namespaces';
+import { SecretStoreChart } from './platform/secret-store';
+
+export interface EnvironmentAppProps {
+  readonly env: Environment;
+  readonly envFile: string;
+  readonly outputs?: AzureOutputs;
+  readonly outputsFile: string;
+}
+
+/** The cdk8s App of one environment (one App per environment keeps synth linear). */
+export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; platform: Platform; charts: PlatformChart[] } {
+  const app = new App({ outdir: '.build/unused' });
+  const platform = new Platform(props);
+  const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
+  for (const component of components) {
+    const settings = (props.env.components as Record<string, unknown>)[component.name];
+    if (settings !== undefined) charts.push(component.build(app, platform, settings));
+  }
+  const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces() }));
+  charts.push(new ArgoCdChart(app, platform, directories));
+  return { app, platform, charts };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { rules } from './validation';
+
+/**
+ * The outputs of `bicep/main.bicep`, captured by `npm run deploy -- <env>` into
+ * `environments/<env>.azure.json`. Synth reads client IDs from here.
+ */
+export const azureOutputsSchema = z.strictObject({
+  tenantId: rules.guid,
+  subscriptionId: rules.guid,
+  resourceGroup: rules.resourceGroupName,
+  storageAccountName: rules.storageAccountName,
+  storageEndpoints: z.strictObject({
+    blob: z.string().regex(/^https:\/\/[a-z0-9]{3,24}\.blob\.core\.windows\.net\/$/, 'must be the https://<account>.blob.core.windows.net/ endpoint'),
+    dfs: z.string().regex(/^https:\/\/[a-z0-9]{3,24}\.dfs\.core\.windows\.net\/$/, 'must be the https://<account>.dfs.core.windows.net/ endpoint'),
+  }),
+  keyVaultUri: z.string().regex(/^https:\/\/[a-zA-Z0-9-]{3,24}\.vault\.azure\.net\/$/, 'must be https://<vault>.vault.azure.net/'),
+  containerRegistryLoginServer: z.string().regex(/^[a-z0-9]{5,50}\.azurecr\.io$/, 'must be <registry>.azurecr.io'),
+  identities: z.record(
+    z.string(),
+    z.strictObject({
+      clientId: rules.guid,
+      principalId: rules.guid,
+    }),
+  ),
+});
+
+export type AzureOutputs = z.output<typeof azureOutputsSchema>;

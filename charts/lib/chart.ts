@@ -1,0 +1,65 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { Platform } from './platform';
+
+export const PART_OF = 'aks-lakehouse';
+
+/** Kubernetes recommended labels (kubernetes.io/docs/concepts/overview/working-with-objects/common-labels). */
+export function recommendedLabels(name: string, component: string, version?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': PART_OF,
+    ...(version ? { 'app.kubernetes.io/version': version.slice(0, 63) } : {}),
+  };
+}
+
+/** The selector subset of the recommended labels: stable across version changes. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
+}
+
+export interface PlatformChartProps {
+  /** Argo CD sync wave of the Application that syncs this chart's directory. */
+  readonly syncWave: number;
+  /** The component this chart renders; also its directory under `dist/<env>/`. */
+  readonly component: string;
+}
+
+/**
+ * A chart for one directory of `dist/<env>/`. Names carry no hash: Bicep, Argo CD and
+ * other objects refer to them. Every object gets the part-of and managed-by labels.
+ */
+export class PlatformChart extends Chart {
+  readonly component: string;
+  readonly syncWave: number;
+
+  constructor(
+    scope: Construct,
+    readonly platform: Platform,
+    props: PlatformChartProps,
+  ) {
+    super(scope, props.component, {
+      disableResourceNameHashes: true,
+      labels: {
+        'app.kubernetes.io/part-of': PART_OF,
+        'app.kubernetes.io/managed-by': 'cdk8s',
+        'aks-lakehouse/environment': platform.env.name,
+      },
+    });
+    this.component = props.component;
+    this.syncWave = props.syncWave;
+  }
+
+  /** Namespaces this chart deploys into or creates, sorted. */
+  namespaces(): string[] {
+    const found = new Set<string>();
+    for (const child of this.node.findAll()) {
+      if (!(child instanceof ApiObject) || Chart.of(child) !== this) continue;
+      if (child.kind === 'Namespace') found.add(child.name);
+      else if (child.metadata.namespace) found.add(child.metadata.namespace);
+    }
+    return [...found].sort();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Argo CD sync waves of the per-environment Applications. Namespaces come first because
+ * the Flink and Strimzi operators create RBAC in the namespaces they watch.
+ */
+export const syncWaves = {
+  namespaces: -3,
+  certManager: -2,
+  operators: -1,
+  secretStore: 0,
+  workloads: 1,
+  jobs: 2,
+} as const;
+
+/** Inside one Application: secrets before the pods that mount them. */
+export const resourceWaves = {
+  secrets: -1,
+} as const;
+
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';

@@ -1,0 +1,37 @@
+import { defineEnvironment } from '../charts/components';
+
+/**
+ * Example development environment: small, cheap, reachable from the office network,
+ * no delete locks. All Azure facts are examples; replace them with yours.
+ */
+export default defineEnvironment({
+  name: 'dev',
+  azure: {
+    tenantId: 'dc8117ac-2f36-4dcb-b19e-16cc2ba0e849',
+    subscriptionId: '0c9b0e19-65a1-40a2-a651-5d7d5a241a1d',
+    resourceGroup: 'rg-lakehouse-dev',
+    location: 'westeurope',
+    aks: { clusterName: 'aks-lakehouse-dev', resourceGroup: 'rg-aks-dev' },
+    namePrefix: 'lakehouse-dev',
+    storageAccountName: 'stlakehousedev01',
+    keyVaultName: 'kv-lakehouse-dev-01',
+    containerRegistryName: 'crlakehousedev01',
+    network: {
+      publicNetworkAccess: 'Enabled',
+      allowedIpRanges: ['203.0.113.0/24'],
+    },
+    tags: { costCenter: 'data-platform' },
+  },
+  protection: {
+    deleteLock: false,
+    blobSoftDeleteDays: 7,
+    containerSoftDeleteDays: 7,
+    keyVaultSoftDeleteDays: 7,
+  },
+  gitops: {
+    repoURL: 'https://github.com/example-org/aks-lakehouse.git',
+    targetRevision: 'main',
+  },
+  operators: { highAvailability: false },
+  components: {},
+});

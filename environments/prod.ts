@@ -1,0 +1,40 @@
+import { defineEnvironment } from '../charts/components';
+
+/**
+ * Example production environment: private endpoints only, delete locks, long retention,
+ * highly available operators. All Azure facts are examples; replace them with yours.
+ */
+export default defineEnvironment({
+  name: 'prod',
+  azure: {
+    tenantId: 'dc8117ac-2f36-4dcb-b19e-16cc2ba0e849',
+    subscriptionId: '044030b3-01af-47b7-8156-a6ca59af779e',
+    resourceGroup: 'rg-lakehouse-prod',
+    location: 'westeurope',
+    aks: { clusterName: 'aks-lakehouse-prod', resourceGroup: 'rg-aks-prod' },
+    namePrefix: 'lakehouse-prod',
+    storageAccountName: 'stlakehouseprod01',
+    keyVaultName: 'kv-lakehouse-prod-01',
+    containerRegistryName: 'crlakehouseprod01',
+    network: {
+      publicNetworkAccess: 'Disabled',
+      privateEndpointSubnetId:
+        '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/snet-private-endpoints',
+    },
+    logAnalyticsWorkspaceId:
+      '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-monitoring-prod/providers/Microsoft.OperationalInsights/workspaces/log-platform-prod',
+    tags: { costCenter: 'data-platform', criticality: 'high' },
+  },
+  protection: {
+    deleteLock: true,
+    blobSoftDeleteDays: 30,
+    containerSoftDeleteDays: 30,
+    keyVaultSoftDeleteDays: 90,
+  },
+  gitops: {
+    repoURL: 'https://github.com/example-org/aks-lakehouse.git',
+    targetRevision: 'main',
+  },
+  operators: { highAvailability: true },
+  components: {},
+});

@@ -1,0 +1,61 @@
+// Synthesizes every environment (or those named on the command line) into dist/<env>/,
+// writes each environment's ledger and Bicep parameters into bicep/env/, and exits 1
+// with precise messages when any setting is wrong, leaving the previous dist/ in place.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { synthesize } from './charts/synth';
+import { removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
+import { environments } from './environments';
+
+export function main(root: string, argv: readonly string[]): number {
+  // cdk8s sorts keys unless this is set; output must not depend on the caller's shell.
+  delete process.env.CDK8S_DISABLE_SORT;
+  const only = argv.length > 0 ? argv : undefined;
+  const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+
+  let results;
+  try {
+    results = synthesize({
+      environments,
+      readOutputs: (name) => {
+        const text = read(join(root, 'environments', `${name}.azure.json`));
+        if (text === undefined) return undefined;
+        try {
+          return JSON.parse(text);
+        } catch (e) {
+          return { 'invalid JSON': (e as Error).message };
+        }
+      },
+    }, only);
+  } catch (e) {
+    console.error(`synth failed: ${(e as Error).message}`);
+    return 1;
+  }
+
+  const bicepEnv = join(root, 'bicep', 'env');
+  for (const r of results) {
+    if (!r.ledger || !r.bicepParams) continue;
+    writeIfChanged(join(bicepEnv, `${r.name}.workloads.json`), `${JSON.stringify(r.ledger, null, 2)}\n`, read);
+    writeIfChanged(join(bicepEnv, `${r.name}.bicepparam`), r.bicepParams, read);
+  }
+  if (!only) removeStale(bicepEnv, /^([a-z0-9]+)\.(?:workloads\.json|bicepparam)$/, new Set(Object.keys(environments)));
+
+  const failed = results.filter((r) => r.errors.length > 0);
+  if (failed.length > 0) {
+    for (const r of failed) console.error(r.errors.map((e) => `  ${e.message}`).join('\n'));
+    const ledgers = results.filter((r) => r.ledger).map((r) => `bicep/env/${r.name}.workloads.json`);
+    console.error(`synth failed: dist/ left unchanged${ledgers.length ? `; ledgers written: ${ledgers.join(', ')}` : ''}`);
+    return 1;
+  }
+
+  const dist = join(root, 'dist');
+  for (const r of results) replaceDirectory(join(dist, r.name), new Map(r.files!.map((f) => [f.path, f.content])));
+  if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
+  const counts = results.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ');
+  console.log(`synthesized ${counts}`);
+  return 0;
+}
+
+if (require.main === module || process.env.LAKEHOUSE_SYNTH_ENTRY === '1') {
+  process.exitCode = main(resolve(process.env.LAKEHOUSE_ROOT ?? process.cwd()), process.argv.slice(2));
+}

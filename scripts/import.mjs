@@ -1,0 +1,19 @@
+// Regenerates imports/ from the pinned CRDs (never from the network) with the cdk8s CLI.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pinnedCrds, root } from './crds.mjs';
+
+const out = process.argv[2] ?? join(root, 'imports');
+const staging = mkdtempSync(join(root, '.build', 'imports-'));
+const cli = join(root, 'node_modules', '.bin', 'cdk8s');
+for (const { name, file } of pinnedCrds()) {
+  execFileSync(cli, ['import', `${name}:=${file}`, '--no-check-upgrade', '--language', 'typescript', '--output', staging], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+chmodSync(staging, 0o755);
+rmSync(out, { recursive: true, force: true });
+renameSync(staging, out);
+console.log(`imports: ${readdirSync(out).sort().join(', ')}`);
