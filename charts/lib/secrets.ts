@@ -61,7 +61,8 @@ export class KeyVaultSecret extends Construct {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: { kind: StoreKind.CLUSTER_SECRET_STORE, name: CLUSTER_SECRET_STORE },
         target: { name: props.secretName, creationPolicy: CreationPolicy.OWNER, deletionPolicy: DeletionPolicy.RETAIN },
-        // CRD defaults spelled out: Argo CD otherwise reports these array items OutOfSync forever.
+        // Spelled out: ESO CRDs before v2 defaulted these inside list items, which left Argo CD OutOfSync
+        // forever (external-secrets #6797); stating them keeps the manifest stable across ESO upgrades.
         data: entries.map(([secretKey, key]) => ({
           secretKey,
           remoteRef: {

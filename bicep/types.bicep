@@ -1,0 +1,109 @@
+metadata description = 'Types and tables shared by main.bicep and its modules. The ledger that synth writes to env/<env>.workloads.json has these shapes.'
+
+// Written for pycep-parser 0.7.1 (the parser checkov uses, and the only one that runs here):
+// it cannot parse decorators on type properties, array types inside type bodies or literal
+// unions inline, so element types are named in descriptions and unions are named types.
+
+// =============== //
+//   Definitions   //
+// =============== //
+
+@export()
+@description('Built-in storage data roles the ledger may grant on a container.')
+type storageDataRoleType = 'Storage Blob Data Reader' | 'Storage Blob Data Contributor'
+
+@export()
+@description('Built-in roles the ledger may grant on the storage account itself.')
+type storageAccountRoleType = 'Storage Blob Delegator'
+
+@export()
+@description('Built-in roles the ledger may grant on the Key Vault.')
+type keyVaultRoleType = 'Key Vault Secrets User'
+
+@export()
+@description('A Kubernetes service account federated to an identity: system:serviceaccount:<namespace>:<serviceAccount>.')
+type subjectType = {
+  namespace: string
+  serviceAccount: string
+}
+
+@export()
+@description('A data role on one blob container.')
+type containerGrantType = {
+  container: string
+  role: storageDataRoleType
+}
+
+@export()
+@description('A role on the storage account.')
+type storageAccountGrantType = {
+  role: storageAccountRoleType
+}
+
+@export()
+@description('A role on the Key Vault.')
+type keyVaultGrantType = {
+  role: keyVaultRoleType
+}
+
+@export()
+@description('One identity of the ledger: subjects is subjectType[], storage containerGrantType[], storageAccount storageAccountGrantType[], keyVault keyVaultGrantType[]; locations documents what the charts render and is not deployed.')
+type identityType = {
+  name: string
+  subjects: array
+  storage: array
+  storageAccount: array
+  keyVault: array
+  locations: array
+}
+
+@export()
+type publicNetworkAccessType = 'Enabled' | 'Disabled'
+
+@export()
+@description('Network exposure of the storage account, Key Vault and registry. allowedIpRanges is string[] of IPv4 addresses or CIDR ranges; privateEndpointSubnetId is empty for none.')
+type networkType = {
+  publicNetworkAccess: publicNetworkAccessType
+  allowedIpRanges: array
+  privateEndpointSubnetId: string
+}
+
+@export()
+@description('Retention and locks of an environment.')
+type protectionType = {
+  deleteLock: bool
+  blobSoftDeleteDays: int
+  containerSoftDeleteDays: int
+  keyVaultSoftDeleteDays: int
+}
+
+@export()
+@description('What the deployment reports for one identity; the deploy script turns the list into the identities map of environments/<env>.azure.json.')
+type identityOutputType = {
+  name: string
+  clientId: string
+  principalId: string
+}
+
+// ============ //
+//   Tables     //
+// ============ //
+
+@export()
+@description('Role definition GUIDs by built-in role name (Azure built-in roles reference; same table as charts/lib/roles.ts, a test keeps them equal).')
+var builtInRoles = {
+  // Read and list blobs.
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  // Read, write and delete blobs.
+  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  // Get a user delegation key, an account-level action, to sign user delegation SAS.
+  'Storage Blob Delegator': 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
+  // Read secret contents.
+  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6'
+  // Pull images: the AKS kubelet identity on the container registry.
+  AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+}
+
+@export()
+@description('Audience of Azure Workload Identity federated tokens.')
+var workloadIdentityAudience = 'api://AzureADTokenExchange'

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the project needs, once: node_modules from the lockfile and, with
+# --python, a local .venv with the pinned Python tools. Cheap when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing node_modules (npm ci)..." >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+if [ "${1:-}" = "--python" ]; then
+  stamp=".venv/.installed-$(cat requirements-dev.txt requirements-pycep.txt | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "installing Python tools into .venv (pip)..." >&2
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt >&2
+    .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-pycep.txt >&2
+    touch "$stamp"
+  fi
+fi

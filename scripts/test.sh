@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command (npm test): installs what it needs, then runs every check and fails
+# on the first that fails. SKIP_SCANNERS=1 runs only the TypeScript checks (fast loop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -n "${SKIP_SCANNERS:-}" ]; then bash scripts/ensure-deps.sh; else bash scripts/ensure-deps.sh --python; fi
+export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
+
+step() { printf '\n== %s\n' "$1"; }
+
+step "type-check (tsc)"
+tsc -p tsconfig.json
+
+step "unit, contract, schema and snapshot tests (vitest)"
+vitest run
+
+if [ -n "${SKIP_SCANNERS:-}" ]; then exit 0; fi
+
+step "Kubernetes schemas, strict (kubernetes-validate)"
+python scripts/validate_k8s.py .
+
+step "forbidden strings (S3/AWS residue, placeholders, keys, SAS, connection strings)"
+node scripts/scan.mjs .
+
+step "yamllint"
+yamllint --strict -c .yamllint.yaml dist .yamllint.yaml cdk8s.yaml
+
+step "Bicep parses (pycep-parser)"
+python scripts/parse_bicep.py bicep
+
+step "checkov: Kubernetes manifests"
+checkov --config-file .checkov.yaml -d dist --framework kubernetes
+
+step "checkov: Bicep"
+checkov --config-file .checkov.yaml -d bicep --framework bicep
+
+printf '\nall checks passed\n'

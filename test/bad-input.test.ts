@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { Lake } from '../charts/lib/lake';
+import { Ledger } from '../charts/lib/ledger';
+import { errorsOf, synthVariant } from './helpers';
+
+// GIVEN a committed environment WHEN one setting is wrong THEN synth names the file, the
+// key, the value and what is expected, and produces no dist/ files.
+describe('fails on a malformed environment with one precise error', () => {
+  const cases: [string, (env: any) => void, string][] = [
+    ['a bad storage account name', (e) => (e.azure.storageAccountName = 'St_Lake'),
+      'environments/dev.ts: azure.storageAccountName ("St_Lake") must be 3-24 lowercase letters and digits (Azure storage account rule)'],
+    ['a non-GUID tenant', (e) => (e.azure.tenantId = 'contoso.onmicrosoft.com'),
+      'environments/dev.ts: azure.tenantId ("contoso.onmicrosoft.com") must be a lowercase GUID'],
+    ['an unknown component', (e) => (e.components.kafka = {}),
+      'environments/dev.ts: components.kafka ({}) is not a known component; expected one of '],
+    ['an unknown setting', (e) => (e.azure.storageAcount = 'x'),
+      'environments/dev.ts: azure.storageAcount ("x") is not a known setting; expected one of aks, containerRegistryName,'],
+    ['a missing setting', (e) => delete e.azure.keyVaultName,
+      'environments/dev.ts: azure.keyVaultName (missing) must be a string'],
+    ['a bad Key Vault name', (e) => (e.azure.keyVaultName = 'kv--lakehouse'),
+      'environments/dev.ts: azure.keyVaultName ("kv--lakehouse") must be 3-24 letters, digits and single hyphens, starting with a letter (Azure Key Vault rule)'],
+    ['a name that differs from the file', (e) => (e.name = 'staging'),
+      'environments/dev.ts: name ("staging") must equal the file name (dev)'],
+    ['soft delete below the Key Vault minimum', (e) => (e.protection.keyVaultSoftDeleteDays = 3),
+      'environments/dev.ts: protection.keyVaultSoftDeleteDays (3) must be >= 7'],
+    ['private access without a subnet', (e) => (e.azure.network.publicNetworkAccess = 'Disabled'),
+      "environments/dev.ts: azure.network.privateEndpointSubnetId (missing) is required when network.publicNetworkAccess is 'Disabled'"],
+    ['a public access value that is not an enum member', (e) => (e.azure.network.publicNetworkAccess = 'Yes'),
+      'environments/dev.ts: azure.network.publicNetworkAccess ("Yes") must be one of "Enabled", "Disabled"'],
+    ['a malformed IP range', (e) => (e.azure.network.allowedIpRanges = ['203.0.113.0/33']),
+      'environments/dev.ts: azure.network.allowedIpRanges.0 ("203.0.113.0/33") must be an IPv4 address or CIDR range'],
+    ['a non-https repository', (e) => (e.gitops.repoURL = 'http://example.org/repo.git'),
+      'environments/dev.ts: gitops.repoURL ("http://example.org/repo.git") must be an https://, ssh:// or git@ Git URL'],
+    ['a wrong type', (e) => (e.operators.highAvailability = 'yes'),
+      'environments/dev.ts: operators.highAvailability ("yes") must be a boolean'],
+    ['a bad Log Analytics resource ID', (e) => (e.azure.logAnalyticsWorkspaceId = 'log-platform'),
+      'environments/dev.ts: azure.logAnalyticsWorkspaceId ("log-platform") must be a full Azure resource ID'],
+  ];
+
+  it.each(cases)('%s', (_, change, message) => {
+    const result = synthVariant('dev', change);
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toHaveLength(1);
+    expect(errorsOf(result)[0]).toContain(message);
+  });
+});
+
+describe('fails on captured Azure outputs that do not fit', () => {
+  const cases: [string, (o: any) => void, string][] = [
+    ['a non-GUID client ID', (o) => (o.identities['external-secrets'].clientId = 'not-a-guid'),
+      'environments/dev.azure.json: identities.external-secrets.clientId ("not-a-guid") must be a lowercase GUID'],
+    ['a missing identity output', (o) => delete o.identities['external-secrets'],
+      'environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist: the identity is in the ledger bicep/env/dev.workloads.json but not yet in Azure; run `npm run deploy -- dev`'],
+    ['outputs of another storage account', (o) => (o.storageAccountName = 'stsomethingelse'),
+      'environments/dev.azure.json: storageAccountName ("stsomethingelse") must match environments/dev.ts azure.storageAccountName ("stlakehousedev01")'],
+    ['outputs from another tenant', (o) => (o.tenantId = '00000000-0000-0000-0000-000000000000'),
+      'environments/dev.azure.json: tenantId ("00000000-0000-0000-0000-000000000000") must match environments/dev.ts azure.tenantId'],
+    ['a malformed vault URI', (o) => (o.keyVaultUri = 'kv-lakehouse-dev-01'),
+      'environments/dev.azure.json: keyVaultUri ("kv-lakehouse-dev-01") must be https://<vault>.vault.azure.net/'],
+  ];
+
+  it.each(cases)('%s', (_, change, message) => {
+    const result = synthVariant('dev', () => undefined, change);
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toHaveLength(1);
+    expect(errorsOf(result)[0]).toContain(message);
+  });
+
+  it('still writes the ledger when only client IDs are missing (bootstrap of a new environment)', () => {
+    const result = synthVariant('dev', () => undefined, (o) => (o.identities = {}));
+    expect(result.files).toBeUndefined();
+    expect(result.ledger!.identities.map((i) => i.name)).toContain('external-secrets');
+  });
+});
+
+describe('grants refuse what the model cannot back', () => {
+  it('fails on a duplicate service account across identities', () => {
+    const ledger = new Ledger('dev');
+    ledger.addSubject('a', { namespace: 'ns', serviceAccount: 'sa' });
+    expect(() => ledger.addSubject('b', { namespace: 'ns', serviceAccount: 'sa' })).toThrowError(
+      'service account ns/sa is declared twice (identities a and b); each service account federates to exactly one identity',
+    );
+  });
+
+  it('fails above 20 federated subjects on one identity', () => {
+    const ledger = new Ledger('dev');
+    for (let i = 0; i < 20; i++) ledger.addSubject('shared', { namespace: 'ns', serviceAccount: `sa-${i}` });
+    expect(() => ledger.addSubject('shared', { namespace: 'ns', serviceAccount: 'sa-20' })).toThrowError(
+      'identity shared has 21 federated subjects; Azure allows at most 20 per user-assigned identity, split it',
+    );
+  });
+
+  it('fails on a malformed container name', () => {
+    expect(() => new Lake('acct', new Ledger('dev')).container('Iceberg_Data')).toThrowError(
+      'container name ("Iceberg_Data") must be 3-63 lowercase letters, digits and single hyphens',
+    );
+  });
+
+  it('fails on a path that climbs out of its container', () => {
+    expect(() => new Lake('acct', new Ledger('dev')).container('iceberg').path('../flink')).toThrowError(
+      'path ("../flink") in container iceberg must be relative',
+    );
+  });
+
+  it('fails on an azblob URL with a path', () => {
+    expect(() => new Lake('acct', new Ledger('dev')).container('iceberg').path('warehouse').azblob()).toThrowError(
+      'azblob URLs name a container only; location abfss://iceberg@acct.dfs.core.windows.net/warehouse has a path',
+    );
+  });
+});

@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { synthesize } from '../charts/synth';
+import { environments } from '../environments';
+import { envNames, readCommittedOutputs, root, synthAll } from './helpers';
+
+function filesUnder(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.set(relative(dir, p), readFileSync(p, 'utf8'));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return files;
+}
+
+describe('committed output', () => {
+  it('dist/ equals a fresh synth of every environment (run `npm run synth` and commit)', () => {
+    const expected = new Map<string, string>();
+    for (const r of synthAll()) for (const f of r.files!) expected.set(`${r.name}/${f.path}`, f.content);
+    const actual = filesUnder(join(root, 'dist'));
+    expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [path, content] of expected) expect(actual.get(path), path).toBe(content);
+  });
+
+  it('bicep/env/ holds exactly the fresh ledger and parameters of every environment', () => {
+    const actual = filesUnder(join(root, 'bicep', 'env'));
+    expect([...actual.keys()].sort()).toEqual(envNames.flatMap((n) => [`${n}.bicepparam`, `${n}.workloads.json`]).sort());
+    for (const r of synthAll()) {
+      expect(actual.get(`${r.name}.workloads.json`)).toBe(`${JSON.stringify(r.ledger, null, 2)}\n`);
+      expect(actual.get(`${r.name}.bicepparam`)).toBe(r.bicepParams);
+    }
+  });
+
+  it('every environments/*.ts is registered in environments/index.ts', () => {
+    const files = readdirSync(join(root, 'environments')).filter((f) => /^[a-z0-9]+\.ts$/.test(f) && f !== 'index.ts');
+    expect(files.map((f) => f.replace(/\.ts$/, '')).sort()).toEqual(envNames);
+  });
+
+  it('synthesizing twice gives byte-identical output', () => {
+    const again = synthesize({ environments, readOutputs: readCommittedOutputs });
+    expect(again.map((r) => r.files!.map((f) => f.content))).toEqual(synthAll().map((r) => r.files!.map((f) => f.content)));
+    expect(again.map((r) => JSON.stringify(r.ledger))).toEqual(synthAll().map((r) => JSON.stringify(r.ledger)));
+  });
+});
+
+describe('npm run synth on a broken setting', () => {
+  it('exits 1 naming the file and key, keeps dist/ and still writes the ledger', () => {
+    // GIVEN a copy of the repository whose dev outputs lack a client ID
+    const copy = mkdtempSync(join(tmpdir(), 'lakehouse-'));
+    try {
+      for (const entry of ['main.ts', 'charts', 'environments', 'imports', 'scripts', 'dist', 'bicep', 'cdk8s.yaml', 'package.json']) {
+        cpSync(join(root, entry), join(copy, entry), { recursive: true });
+      }
+      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+      const outputsPath = join(copy, 'environments', 'dev.azure.json');
+      const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
+      delete outputs.identities['external-secrets'];
+      writeFileSync(outputsPath, JSON.stringify(outputs));
+      rmSync(join(copy, 'bicep', 'env', 'dev.workloads.json'));
+      const before = filesUnder(join(copy, 'dist'));
+
+      // WHEN synth runs
+      const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8', env: { ...process.env, CRD_DIR: join(root, '..', 'shared', 'crds') } });
+
+      // THEN it fails precisely, dist/ is byte-for-byte what it was, and the ledger exists
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist');
+      expect(run.stderr).toContain('npm run deploy -- dev');
+      expect(run.stderr).toContain('dist/ left unchanged');
+      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+      expect(existsSync(join(copy, 'bicep', 'env', 'dev.workloads.json'))).toBe(true);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { helmOperators } from '../charts/argocd/operators';
+import { workloadNamespaces } from '../charts/lib/namespaces';
+import { syncWaves } from '../charts/lib/sync-waves';
+import { envNames, find, objects, readCommittedOutputs, root, synthOne } from './helpers';
+
+describe.each(envNames)('environment %s', (name) => {
+  const result = synthOne(name);
+  const outputs = readCommittedOutputs(name) as any;
+
+  it('labels every object with the recommended labels', () => {
+    for (const o of objects(result)) {
+      const labels = o.metadata.labels ?? {};
+      expect(labels, `${o.kind}/${o.metadata.name}`).toMatchObject({
+        'app.kubernetes.io/part-of': 'aks-lakehouse',
+        'app.kubernetes.io/managed-by': 'cdk8s',
+        'aks-lakehouse/environment': name,
+      });
+      expect(labels['app.kubernetes.io/name'], `${o.kind}/${o.metadata.name}`).toBeTruthy();
+    }
+  });
+
+  it('names objects without cdk8s hashes', () => {
+    for (const o of objects(result)) expect(o.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
+  });
+
+  it('creates every workload namespace with the restricted pod security standard', () => {
+    for (const ns of Object.values(workloadNamespaces)) {
+      const labels = find(result, 'Namespace', ns).metadata.labels;
+      expect(labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    }
+  });
+
+  it('points the Key Vault store at the environment vault through the federated service account', () => {
+    const store = find(result, 'ClusterSecretStore', 'azure-key-vault');
+    const kv = store.spec.provider.azurekv;
+    expect(kv.authType).toBe('WorkloadIdentity');
+    expect(kv.vaultUrl).toBe(outputs.keyVaultUri);
+    expect(kv.tenantId).toBe(outputs.tenantId);
+    const sa = find(result, 'ServiceAccount', kv.serviceAccountRef.name, kv.serviceAccountRef.namespace);
+    expect(sa.metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities['external-secrets'].clientId);
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(store.spec.conditions[0].namespaces).toEqual(Object.values(workloadNamespaces).sort());
+  });
+
+  it('records the store identity with Key Vault Secrets User and its one subject in the ledger', () => {
+    const identity = result.ledger!.identities.find((i) => i.name === 'external-secrets')!;
+    expect(identity.keyVault).toEqual([{ role: 'Key Vault Secrets User' }]);
+    expect(identity.subjects).toEqual([{ namespace: 'external-secrets', serviceAccount: 'azure-key-vault-reader' }]);
+    expect(identity.storage).toEqual([]);
+  });
+
+  describe('Argo CD', () => {
+    const apps = objects(result).filter((o) => o.kind === 'Application');
+    const byName = (n: string) => apps.find((a) => a.metadata.name === `${name}-${n}`)!;
+    const dirs = readdirSync(`${root}/dist/${name}`).sort();
+
+    it('has one Application per component directory, syncing exactly that directory', () => {
+      const componentApps = apps.filter((a) => a.spec.source.path?.startsWith('dist/') && a.metadata.name !== `${name}-root`);
+      expect(componentApps.map((a) => a.spec.source.path).sort()).toEqual(dirs.filter((d) => d !== 'argocd').map((d) => `dist/${name}/${d}`));
+      for (const a of componentApps) expect(a.spec.project).toBe(`${name}-lakehouse`);
+    });
+
+    it('roots the app-of-apps at its own directory under the bootstrap project', () => {
+      const rootApp = byName('root');
+      expect(rootApp.spec.source.path).toBe(`dist/${name}/argocd`);
+      expect(rootApp.spec.project).toBe(`${name}-bootstrap`);
+      const project = find(result, 'AppProject', `${name}-bootstrap`);
+      expect(project.spec.clusterResourceWhitelist).toEqual([]);
+      expect(project.spec.namespaceResourceWhitelist.map((k: any) => k.kind).sort()).toEqual(['AppProject', 'Application']);
+    });
+
+    it('orders namespaces, then cert-manager, then operators, then the secret store', () => {
+      const wave = (n: string) => Number(byName(n).metadata.annotations['argocd.argoproj.io/sync-wave']);
+      expect(wave('namespaces')).toBe(syncWaves.namespaces);
+      expect(wave('cert-manager')).toBeLessThan(wave('flink-kubernetes-operator'));
+      expect(wave('namespaces')).toBeLessThan(wave('strimzi-kafka-operator'));
+      expect(wave('external-secrets')).toBeLessThan(wave('secret-store'));
+    });
+
+    it('installs every operator from its pinned chart with server-side apply', () => {
+      for (const op of helmOperators) {
+        const app = byName(op.name);
+        expect(app.spec.source.targetRevision).toBe(op.version);
+        expect(app.spec.source.repoURL).toBe(op.repoURL);
+        expect(app.spec.syncPolicy.syncOptions).toContain('ServerSideApply=true');
+        expect(app.spec.destination.namespace).toBe(op.namespace);
+      }
+      expect(byName('strimzi-kafka-operator').spec.source.helm.valuesObject.watchNamespaces).toEqual(['kafka-connect']);
+      expect(byName('flink-kubernetes-operator').spec.source.helm.valuesObject.watchNamespaces).toEqual(['flink']);
+    });
+
+    it('lets the lakehouse project create only namespaces and the secret store at cluster scope', () => {
+      const project = find(result, 'AppProject', `${name}-lakehouse`);
+      expect(project.spec.clusterResourceWhitelist.map((k: any) => k.kind).sort()).toEqual(['ClusterSecretStore', 'Namespace']);
+      expect(project.spec.sourceRepos).toEqual([find(result, 'Application', `${name}-root`).spec.source.repoURL]);
+    });
+  });
+});
+
+describe('dev and prod differ the way real environments do', () => {
+  const dev = synthOne('dev');
+  const prod = synthOne('prod');
+  const values = (r: typeof dev, env: string, op: string) => find(r, 'Application', `${env}-${op}`).spec.source.helm.valuesObject;
+
+  it('runs operators highly available only in prod', () => {
+    expect(values(dev, 'dev', 'external-secrets').replicaCount).toBe(1);
+    expect(values(prod, 'prod', 'external-secrets')).toMatchObject({ replicaCount: 2, leaderElect: true, podDisruptionBudget: { enabled: true } });
+    expect(values(prod, 'prod', 'cert-manager').replicaCount).toBe(2);
+  });
+
+  it('locks and keeps prod data longer, behind private endpoints', () => {
+    expect(prod.bicepParams).toMatch(/deleteLock: true/);
+    expect(dev.bicepParams).toMatch(/deleteLock: false/);
+    expect(prod.bicepParams).toMatch(/publicNetworkAccess: 'Disabled'/);
+    expect(prod.bicepParams).toMatch(/blobSoftDeleteDays: 30/);
+  });
+});
+
+describe('snapshots', () => {
+  it.each(envNames)('%s renders as recorded', (name) => {
+    const files = Object.fromEntries(synthOne(name).files!.map((f) => [f.path, f.object]));
+    expect(files).toMatchSnapshot();
+  });
+});
