@@ -3,7 +3,7 @@
 // with precise messages when any setting is wrong, leaving the previous dist/ in place.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { synthesize } from './charts/synth';
+import { sharedFiles, synthesize } from './charts/synth';
 import { removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
 import { environments } from './environments';
 
@@ -50,12 +50,13 @@ export function main(root: string, argv: readonly string[]): number {
 
   const dist = join(root, 'dist');
   for (const r of results) replaceDirectory(join(dist, r.name), new Map(r.files!.map((f) => [f.path, f.content])));
+  for (const [file, content] of sharedFiles()) writeIfChanged(join(dist, file), content, read);
   if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
   const counts = results.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ');
   console.log(`synthesized ${counts}`);
   return 0;
 }
 
-if (require.main === module || process.env.LAKEHOUSE_SYNTH_ENTRY === '1') {
+if (process.env.LAKEHOUSE_ENTRY === '1') {
   process.exitCode = main(resolve(process.env.LAKEHOUSE_ROOT ?? process.cwd()), process.argv.slice(2));
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { PlatformChart } from './lib/chart';
 import { baseEnvironmentShape } from './lib/environment';
 import type { Platform } from './lib/platform';
+import { WarpstreamChart } from './warpstream';
+import { warpstreamSettings } from './warpstream/settings';
 
 /**
  * A platform component: its settings schema (under `components.<name>` of an
@@ -20,7 +22,13 @@ export function defineComponent<S extends z.ZodType>(definition: ComponentDefini
 }
 
 /** Every component the platform knows. Add a component here (see README, "Adding a component"). */
-export const components = [] as const satisfies readonly ComponentDefinition[];
+export const components = [
+  defineComponent({
+    name: 'warpstream',
+    settings: warpstreamSettings,
+    build: (app, platform, settings) => new WarpstreamChart(app, platform, settings),
+  }),
+] as const satisfies readonly ComponentDefinition[];
 
 const componentSettings = Object.fromEntries(components.map((c: ComponentDefinition) => [c.name, c.settings.optional()]));
 

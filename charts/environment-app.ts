@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { ArgoCdChart } from './argocd/argocd';
-import { components, Environment } from './components';
+import { ComponentDefinition, components, Environment } from './components';
 import { AzureOutputs } from './lib/azure-outputs';
 import { PlatformChart } from './lib/chart';
 import { Platform } from './lib/platform';
@@ -21,7 +21,7 @@ export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; pla
   const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
   for (const component of components) {
     const settings = (props.env.components as Record<string, unknown>)[component.name];
-    if (settings !== undefined) charts.push(component.build(app, platform, settings));
+    if (settings !== undefined) charts.push((component as ComponentDefinition).build(app, platform, settings));
   }
   const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces() }));
   charts.push(new ArgoCdChart(app, platform, directories));

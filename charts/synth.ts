@@ -1,3 +1,4 @@
+import { HEALTH_CHECKS_FILE, renderHealthChecks } from './argocd/health';
 import { bicepParams } from './lib/bicep-params';
 import { azureOutputsSchema, AzureOutputs } from './lib/azure-outputs';
 import { ConfigError, ConfigErrors } from './lib/errors';
@@ -26,6 +27,11 @@ export interface EnvironmentResult {
 
 export const envFile = (name: string) => `environments/${name}.ts`;
 export const outputsFile = (name: string) => `environments/${name}.azure.json`;
+
+/** Files of dist/ shared by every environment, keyed by file name. */
+export function sharedFiles(): Map<string, string> {
+  return new Map([[HEALTH_CHECKS_FILE, renderHealthChecks('argocd')]]);
+}
 
 /** Builds, validates and renders each environment; never touches the file system. */
 export function synthesize(input: SynthInput, only?: readonly string[]): EnvironmentResult[] {

@@ -33,5 +33,14 @@ export default defineEnvironment({
     targetRevision: 'main',
   },
   operators: { highAvailability: false },
-  components: {},
+  components: {
+    warpstream: {
+      region: 'eu-central-1',
+      image: 'crlakehousedev01.azurecr.io/warpstream/warpstream_agent:v833',
+      // Small and cheap; WarpStream's production guard is off in dev only.
+      enforceProductionResources: false,
+      agent: { cpu: 1, memoryGiB: 2, minReplicas: 1, maxReplicas: 3 },
+      schemaRegistry: { enabled: true, cpu: 0.5, memoryGiB: 1, minReplicas: 1, maxReplicas: 2 },
+    },
+  },
 });

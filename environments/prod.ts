@@ -36,5 +36,14 @@ export default defineEnvironment({
     targetRevision: 'main',
   },
   operators: { highAvailability: true },
-  components: {},
+  components: {
+    warpstream: {
+      region: 'eu-central-1',
+      image: 'crlakehouseprod01.azurecr.io/warpstream/warpstream_agent:v833',
+      // WarpStream's production minimum: whole vCPUs, 4 GiB per vCPU, at least 3 agents.
+      enforceProductionResources: true,
+      agent: { cpu: 4, memoryGiB: 16, minReplicas: 3, maxReplicas: 30 },
+      schemaRegistry: { enabled: true, cpu: 2, memoryGiB: 8, minReplicas: 3, maxReplicas: 6 },
+    },
+  },
 });

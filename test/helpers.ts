@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { EnvironmentInput } from '../charts/components';
@@ -63,3 +64,13 @@ export function parseYaml(text: string): any {
 }
 
 export const envNames = Object.keys(environments).sort();
+
+/** A throwaway copy of the repository (node_modules linked) for end-to-end runs of the CLIs. */
+export function copyRepository(): string {
+  const copy = mkdtempSync(join(tmpdir(), 'lakehouse-'));
+  for (const entry of ['main.ts', 'charts', 'environments', 'imports', 'scripts', 'dist', 'bicep', 'cdk8s.yaml', 'package.json']) {
+    cpSync(join(root, entry), join(copy, entry), { recursive: true });
+  }
+  symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
+  return copy;
+}

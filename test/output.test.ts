@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { synthesize } from '../charts/synth';
+import { sharedFiles, synthesize } from '../charts/synth';
 import { environments } from '../environments';
-import { envNames, readCommittedOutputs, root, synthAll } from './helpers';
+import { copyRepository, envNames, readCommittedOutputs, root, synthAll } from './helpers';
 
 function filesUnder(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -24,6 +23,7 @@ describe('committed output', () => {
   it('dist/ equals a fresh synth of every environment (run `npm run synth` and commit)', () => {
     const expected = new Map<string, string>();
     for (const r of synthAll()) for (const f of r.files!) expected.set(`${r.name}/${f.path}`, f.content);
+    for (const [file, content] of sharedFiles()) expected.set(file, content);
     const actual = filesUnder(join(root, 'dist'));
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
     for (const [path, content] of expected) expect(actual.get(path), path).toBe(content);
@@ -53,12 +53,8 @@ describe('committed output', () => {
 describe('npm run synth on a broken setting', () => {
   it('exits 1 naming the file and key, keeps dist/ and still writes the ledger', () => {
     // GIVEN a copy of the repository whose dev outputs lack a client ID
-    const copy = mkdtempSync(join(tmpdir(), 'lakehouse-'));
+    const copy = copyRepository();
     try {
-      for (const entry of ['main.ts', 'charts', 'environments', 'imports', 'scripts', 'dist', 'bicep', 'cdk8s.yaml', 'package.json']) {
-        cpSync(join(root, entry), join(copy, entry), { recursive: true });
-      }
-      symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
       const outputsPath = join(copy, 'environments', 'dev.azure.json');
       const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
       delete outputs.identities['external-secrets'];
@@ -67,7 +63,7 @@ describe('npm run synth on a broken setting', () => {
       const before = filesUnder(join(copy, 'dist'));
 
       // WHEN synth runs
-      const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8', env: { ...process.env, CRD_DIR: join(root, '..', 'shared', 'crds') } });
+      const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
 
       // THEN it fails precisely, dist/ is byte-for-byte what it was, and the ledger exists
       expect(run.status).toBe(1);

@@ -17,7 +17,8 @@ describe.each(envNames)('custom resources of %s', (name) => {
   it('validate against their pinned CRD schema, unknown fields rejected', () => {
     const failures = custom.flatMap((o) => {
       const { validate } = schemas.get(`${o.apiVersion}/${o.kind}`)!;
-      return validate(o) ? [] : [`${o.kind}/${o.metadata.name}: ${JSON.stringify(validate.errors)}`];
+      const where = `${o.kind}/${o.metadata.name}`;
+      return validate(o) ? [] : [`${where}: ${JSON.stringify(validate.errors)}`];
     });
     expect(failures).toEqual([]);
   });

@@ -1,0 +1,81 @@
+import { k8s } from 'cdk8s-plus-28';
+import { App, Chart, Yaml } from 'cdk8s';
+
+/**
+ * Argo CD health checks (Lua, `resource.customizations.health.<group>_<kind>` in argocd-cm).
+ * Each waits until the operator has observed the current generation, so a new spec is
+ * never reported with the health of the previous one.
+ */
+export const healthChecks: Record<string, string> = {
+  // Argo CD 1.8+ no longer assesses Application health; app-of-apps sync waves need it back.
+  'argoproj.io_Application': `
+local hs = { status = "Progressing", message = "Waiting for the application to report health" }
+if obj.status ~= nil and obj.status.health ~= nil and obj.status.health.status ~= nil then
+  hs.status = obj.status.health.status
+  hs.message = obj.status.health.message or ""
+end
+return hs
+`,
+  // Flink Kubernetes Operator 1.15: status.lifecycleState, jobManagerDeploymentStatus, jobStatus.state.
+  'flink.apache.org_FlinkDeployment': `
+local st = obj.status
+if st == nil or st.observedGeneration == nil or obj.metadata.generation == nil or st.observedGeneration < obj.metadata.generation then
+  return { status = "Progressing", message = "Waiting for the Flink operator to observe the spec" }
+end
+local lifecycle = st.lifecycleState or "UNKNOWN"
+local jm = st.jobManagerDeploymentStatus or "UNKNOWN"
+local job = (st.jobStatus ~= nil and st.jobStatus.state) or nil
+if lifecycle == "FAILED" or lifecycle == "ROLLED_BACK" or jm == "ERROR" or job == "FAILED" or job == "FAILING" then
+  return { status = "Degraded", message = "lifecycle " .. lifecycle .. ", job " .. tostring(job) .. ": " .. tostring(st.error or "") }
+end
+if lifecycle == "SUSPENDED" then
+  return { status = "Suspended", message = "Suspended by spec.job.state" }
+end
+local wantsJob = obj.spec ~= nil and obj.spec.job ~= nil
+if (lifecycle == "STABLE" or lifecycle == "DEPLOYED") and jm == "READY" then
+  if not wantsJob then
+    return { status = "Healthy", message = "Session cluster ready" }
+  end
+  if job == "RUNNING" or job == "FINISHED" then
+    return { status = "Healthy", message = "Job " .. job }
+  end
+end
+return { status = "Progressing", message = "lifecycle " .. lifecycle .. ", job manager " .. jm .. ", job " .. tostring(job) }
+`,
+  // Strimzi 1.2: status.conditions Ready/NotReady and status.observedGeneration.
+  'kafka.strimzi.io_KafkaConnect': `
+local st = obj.status
+if st == nil or st.observedGeneration == nil or obj.metadata.generation == nil or st.observedGeneration < obj.metadata.generation then
+  return { status = "Progressing", message = "Waiting for the Strimzi operator to observe the spec" }
+end
+for _, c in ipairs(st.conditions or {}) do
+  if c.type == "Ready" and c.status == "True" then
+    return { status = "Healthy", message = "Ready" }
+  end
+  if c.type == "Ready" and c.status == "False" then
+    return { status = "Degraded", message = (c.reason or "NotReady") .. ": " .. (c.message or "") }
+  end
+end
+return { status = "Progressing", message = "Waiting for the Ready condition" }
+`,
+};
+
+export const HEALTH_CHECKS_FILE = 'argocd-cm.health-checks.yaml';
+
+/**
+ * The argocd-cm entries as a ConfigMap to merge into the one Argo CD owns:
+ * `kubectl -n argocd patch configmap argocd-cm --type merge --patch-file dist/argocd-cm.health-checks.yaml`.
+ */
+export function renderHealthChecks(argocdNamespace: string): string {
+  const chart = new Chart(new App({ outdir: '.build/unused' }), 'argocd-health');
+  const cm = new k8s.KubeConfigMap(chart, 'argocd-cm', {
+    metadata: {
+      name: 'argocd-cm',
+      namespace: argocdNamespace,
+      // Argo CD reads argocd-cm only with this label.
+      labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
+    },
+    data: Object.fromEntries(Object.entries(healthChecks).map(([key, lua]) => [`resource.customizations.health.${key}`, lua.trimStart()])),
+  });
+  return Yaml.stringify(cm.toJson());
+}

@@ -1,0 +1,242 @@
+import { createHash } from 'node:crypto';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { recommendedLabels, selectorLabels } from '../lib/chart';
+import { WorkloadIdentity } from '../lib/identity';
+import type { Platform } from '../lib/platform';
+import { KeyVaultSecret } from '../lib/secrets';
+
+/** Where the agent key file is mounted (warpstream-agent chart 1.0.82 mounts it under /app/agent-key and passes -agentKeyPath). */
+const AGENT_KEY_DIR = '/app/agent-key';
+
+/** Ports of the agent (warpstreamlabs/charts warpstream-agent: containerPortKafka/HTTP/SchemaRegistry). */
+export const WARPSTREAM_PORTS = { kafka: 9092, http: 8080, schemaRegistry: 9094 } as const;
+
+export interface WarpstreamAgentProps {
+  /** Name of the workload, its service account and its ledger identity. */
+  readonly name: string;
+  readonly namespace: string;
+  /** `agent` (Kafka) or `schema-registry`. */
+  readonly role: 'agent' | 'schema-registry';
+  readonly image: string;
+  readonly region: string;
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly gracefulShutdownSeconds: number;
+  /** Key Vault secrets holding this pool's agent key and virtual cluster ID. */
+  readonly keyVaultSecrets: { readonly agentKey: string; readonly virtualClusterId: string };
+  /** Namespaces whose pods may reach the client port. */
+  readonly clientNamespaces: readonly string[];
+  /** @default 60 - seconds added to the drain time for the pod's termination grace period */
+  readonly shutdownMarginSeconds?: number;
+}
+
+/**
+ * One pool of WarpStream agents, run as the upstream chart and docs recommend, adapted:
+ * keyless access to the `warpstream` container through a workload identity, agent key and
+ * virtual cluster ID from Key Vault, restricted security context, probes on /v1/status,
+ * zone spread, graceful drain, PDB, HPA and a NetworkPolicy.
+ */
+export class WarpstreamAgent extends Construct {
+  readonly identity: WorkloadIdentity;
+  readonly serviceName: string;
+  readonly clientPort: number;
+  readonly terminationGracePeriodSeconds: number;
+
+  constructor(scope: Construct, id: string, platform: Platform, props: WarpstreamAgentProps) {
+    super(scope, id);
+    const { name, namespace } = props;
+    const version = props.image.split(/[:@]/).pop();
+    const labels = recommendedLabels(name, props.role === 'agent' ? 'kafka' : 'schema-registry', version);
+    const selector = selectorLabels(name);
+    this.clientPort = props.role === 'agent' ? WARPSTREAM_PORTS.kafka : WARPSTREAM_PORTS.schemaRegistry;
+    this.serviceName = name;
+    // The chart keeps 600 s for a 300 s drain and asks for at least one minute more than the drain.
+    this.terminationGracePeriodSeconds = props.gracefulShutdownSeconds + (props.shutdownMarginSeconds ?? 60);
+
+    this.identity = new WorkloadIdentity(this, 'identity', platform, { identityName: name, namespace, labels });
+    const bucket = platform.lake.container('warpstream').grantReadWrite(this.identity);
+
+    const secret = new KeyVaultSecret(this, 'secret', {
+      namespace,
+      secretName: name,
+      labels,
+      keys: { 'agent-key': props.keyVaultSecrets.agentKey, 'virtual-cluster-id': props.keyVaultSecrets.virtualClusterId },
+    });
+
+    const config: Record<string, string> = {
+      WARPSTREAM_BUCKET_URL: bucket.location().azblob(),
+      WARPSTREAM_REGION: props.region,
+      WARPSTREAM_GRACEFUL_SHUTDOWN_DURATION: `${props.gracefulShutdownSeconds}s`,
+      // Account for the Go Azure SDK; with no key or SAS set, credentials come from the
+      // workload identity the webhook injects (AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE).
+      AZURE_STORAGE_ACCOUNT: platform.lake.accountName,
+    };
+    new k8s.KubeConfigMap(this, 'config', { metadata: { name, namespace, labels }, data: config });
+
+    const ports = [
+      { name: 'http', containerPort: WARPSTREAM_PORTS.http, protocol: 'TCP' },
+      props.role === 'agent'
+        ? { name: 'kafka', containerPort: WARPSTREAM_PORTS.kafka, protocol: 'TCP' }
+        : { name: 'schema-registry', containerPort: WARPSTREAM_PORTS.schemaRegistry, protocol: 'TCP' },
+    ];
+    const memory = `${props.memoryGiB}Gi`;
+    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.secretName, key } } });
+    const probe = (failureThreshold: number) => ({
+      httpGet: { path: '/v1/status', port: k8s.IntOrString.fromString('http') },
+      initialDelaySeconds: 10,
+      periodSeconds: 5,
+      failureThreshold,
+    });
+
+    new k8s.KubeDeployment(this, 'Resource', {
+      metadata: {
+        name,
+        namespace,
+        labels,
+        annotations: {
+          // checkov reads per-resource skips from annotations.
+          'checkov.io/skip1': 'CKV_K8S_35=the virtual cluster ID is an identifier, not a credential; the agent key is a file',
+        },
+      },
+      spec: {
+        // Replicas are the HPA's to set; a value here would fight it on every sync.
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: {
+          metadata: {
+            labels: { ...labels, ...WorkloadIdentity.podLabels },
+            annotations: { 'checksum/config': checksum(config) },
+          },
+          spec: {
+            serviceAccountName: this.identity.serviceAccountName,
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              fsGroup: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+              topologyKey,
+              maxSkew: 1,
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selector },
+              matchLabelKeys: ['pod-template-hash'],
+            })),
+            containers: [
+              {
+                name: 'warpstream',
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                args: ['agent', '-agentKeyPath', `${AGENT_KEY_DIR}/agent-key`],
+                envFrom: [{ configMapRef: { name } }],
+                env: [
+                  secretEnv('WARPSTREAM_DEFAULT_VIRTUAL_CLUSTER_ID', 'virtual-cluster-id'),
+                  { name: 'GOMAXPROCS', value: String(Math.ceil(props.cpu)) },
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ],
+                ports,
+                readinessProbe: probe(3),
+                livenessProbe: probe(5),
+                resources: {
+                  requests: {
+                    cpu: k8s.Quantity.fromString(String(props.cpu)),
+                    memory: k8s.Quantity.fromString(memory),
+                    'ephemeral-storage': k8s.Quantity.fromString('100Mi'),
+                  },
+                  limits: { memory: k8s.Quantity.fromString(memory) },
+                },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'agent-key', mountPath: AGENT_KEY_DIR, readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+              { name: 'agent-key', secret: { secretName: secret.secretName, items: [{ key: 'agent-key', path: 'agent-key' }], defaultMode: 0o440 } },
+            ],
+          },
+        },
+      },
+    });
+
+    new k8s.KubeService(this, 'service', {
+      metadata: { name, namespace, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: ports.map((p) => ({ name: p.name, port: p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+      },
+    });
+
+    new k8s.KubePodDisruptionBudget(this, 'pdb', {
+      metadata: { name, namespace, labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+    });
+
+    // Upstream chart defaults: CPU 60 %, slow scale-down, bounded scale-up.
+    new k8s.KubeHorizontalPodAutoscalerV2(this, 'hpa', {
+      metadata: { name, namespace, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+        minReplicas: props.minReplicas,
+        maxReplicas: props.maxReplicas,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+        behavior: {
+          scaleDown: { stabilizationWindowSeconds: 1800, policies: [{ type: 'Pods', value: 1, periodSeconds: 900 }] },
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            selectPolicy: 'Max',
+            policies: [
+              { type: 'Percent', value: 50, periodSeconds: 300 },
+              { type: 'Pods', value: 3, periodSeconds: 300 },
+            ],
+          },
+        },
+      },
+    });
+
+    const namespaces = (names: readonly string[]) => ({
+      namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...names].sort() }] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata: { name, namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          // Clients of the platform only.
+          { from: [namespaces(props.clientNamespaces)], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.clientPort) }] },
+          // Agents of the pool talk to each other over HTTP (distributed file cache); probes come from the node.
+          { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(WARPSTREAM_PORTS.http) }] },
+        ],
+        egress: [
+          { to: [namespaces(['kube-system'])], ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
+          { to: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(WARPSTREAM_PORTS.http) }] },
+          // Azure Storage, Microsoft Entra ID (token exchange) and the WarpStream control plane, all HTTPS.
+          { ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] },
+        ],
+      },
+    });
+  }
+}
+
+/** A stable digest of configuration: a change rolls the pods. */
+function checksum(data: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}

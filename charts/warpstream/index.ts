@@ -1,0 +1,66 @@
+import { App } from 'cdk8s';
+import { ConfigError } from '../lib/errors';
+import { PlatformChart } from '../lib/chart';
+import { workloadNamespaces } from '../lib/namespaces';
+import type { Platform } from '../lib/platform';
+import { syncWaves } from '../lib/sync-waves';
+import { WARPSTREAM_PORTS, WarpstreamAgent } from './agent';
+import { WarpstreamSettings } from './settings';
+
+/** Key Vault secret names the WarpStream pools read; operators set them (see README). */
+export const warpstreamKeyVaultSecrets = {
+  agent: { agentKey: 'warpstream-agent-key', virtualClusterId: 'warpstream-virtual-cluster-id' },
+  schemaRegistry: { agentKey: 'warpstream-schema-registry-agent-key', virtualClusterId: 'warpstream-schema-registry-virtual-cluster-id' },
+} as const;
+
+/**
+ * WarpStream, the platform's Kafka: the agent pool and the BYOC Schema Registry pool,
+ * each with its own identity on the `warpstream` container.
+ */
+export class WarpstreamChart extends PlatformChart {
+  readonly agent: WarpstreamAgent;
+  readonly schemaRegistry?: WarpstreamAgent;
+
+  constructor(scope: App, platform: Platform, settings: WarpstreamSettings) {
+    super(scope, platform, { component: 'warpstream', syncWave: syncWaves.workloads });
+    const registry = `${platform.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
+    if (!settings.image.startsWith(registry)) {
+      throw new ConfigError(`environments/${platform.env.name}.ts`, 'components.warpstream.image', settings.image, `must come from the environment's registry ${registry} (import it with az acr import, see README)`);
+    }
+    const namespace = workloadNamespaces.warpstream;
+    const clientNamespaces = Object.values(workloadNamespaces);
+    const common = {
+      namespace,
+      image: settings.image,
+      region: settings.region,
+      gracefulShutdownSeconds: settings.gracefulShutdownSeconds,
+      clientNamespaces,
+    };
+    this.agent = new WarpstreamAgent(this, 'agent', platform, {
+      ...common,
+      ...settings.agent,
+      name: 'warpstream-agent',
+      role: 'agent',
+      keyVaultSecrets: warpstreamKeyVaultSecrets.agent,
+    });
+    if (settings.schemaRegistry.enabled) {
+      this.schemaRegistry = new WarpstreamAgent(this, 'schema-registry', platform, {
+        ...common,
+        ...settings.schemaRegistry,
+        name: 'warpstream-schema-registry',
+        role: 'schema-registry',
+        keyVaultSecrets: warpstreamKeyVaultSecrets.schemaRegistry,
+      });
+    }
+  }
+
+  /** Kafka bootstrap address for clients in other namespaces. */
+  get bootstrapServers(): string {
+    return `${this.agent.serviceName}.${workloadNamespaces.warpstream}.svc:${WARPSTREAM_PORTS.kafka}`;
+  }
+
+  /** Schema Registry URL, when the pool is enabled. */
+  get schemaRegistryUrl(): string | undefined {
+    return this.schemaRegistry && `http://${this.schemaRegistry.serviceName}.${workloadNamespaces.warpstream}.svc:${WARPSTREAM_PORTS.schemaRegistry}`;
+  }
+}

@@ -1,0 +1,33 @@
+// npm run what-if -- <env> | npm run deploy -- <env>
+import { environmentSchema } from '../../charts/components';
+import { ConfigErrors } from '../../charts/lib/errors';
+import { parseOrThrow } from '../../charts/lib/validation';
+import { environments } from '../../environments';
+import { deploy, realAz, RoundTripError, whatIf } from './round-trip';
+
+function cli(argv: string[]): number {
+  const [command, name] = argv;
+  if ((command !== 'deploy' && command !== 'what-if') || !name || argv.length !== 2) {
+    console.error('usage: npm run deploy -- <environment> | npm run what-if -- <environment>');
+    return 2;
+  }
+  if (!(name in environments)) {
+    console.error(`unknown environment ${name}; expected one of ${Object.keys(environments).sort().join(', ')}`);
+    return 2;
+  }
+  try {
+    const env = parseOrThrow(environmentSchema, environments[name], `environments/${name}.ts`);
+    const props = { root: process.env.LAKEHOUSE_ROOT ?? process.cwd(), env, az: realAz, log: (l: string) => console.log(l) };
+    if (command === 'deploy') deploy(props);
+    else whatIf(props);
+    return 0;
+  } catch (e) {
+    if (e instanceof RoundTripError || e instanceof ConfigErrors) {
+      console.error(`${command} failed: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (process.env.LAKEHOUSE_ENTRY === '1') process.exitCode = cli(process.argv.slice(2));
