@@ -34,4 +34,19 @@ checkov --config-file .checkov.yaml -d dist --framework kubernetes
 step "checkov: Bicep"
 checkov --config-file .checkov.yaml -d bicep --framework bicep
 
+step "checkov can fail: it must reject the insecure fixtures"
+canary() {
+  local framework=$1 file=$2; shift 2
+  local out
+  if out=$(checkov --config-file .checkov.yaml --framework "$framework" -f "$file" 2>&1); then
+    echo "checkov passed $file, which is insecure on purpose: the scan is not running" >&2; exit 1
+  fi
+  for check in "$@"; do
+    grep -q "$check" <<<"$out" || { echo "checkov did not report $check on $file" >&2; exit 1; }
+  done
+  echo "checkov rejects $file ($*)"
+}
+canary bicep test/fixtures/checkov/insecure.bicep CKV_AZURE_3 CKV_AZURE_44
+canary kubernetes test/fixtures/checkov/insecure.yaml CKV_K8S_16 CKV_K8S_19
+
 printf '\nall checks passed\n'

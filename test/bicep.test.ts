@@ -120,3 +120,15 @@ describe('Bicep follows the platform rules', () => {
     expect(resourceBody(identity, 'keyVaultRoleAssignments')).toMatch(/scope: keyVault\n/);
   });
 });
+
+describe('network exposure follows the environment', () => {
+  it.each(['modules/storage.bicep', 'modules/key-vault.bicep', 'modules/container-registry.bicep'])('%s takes publicNetworkAccess from the network parameter', (file) => {
+    expect(code(file)).toMatch(/publicNetworkAccess: network\.publicNetworkAccess/);
+  });
+
+  it('prod disables public access and gives a private endpoint subnet', () => {
+    const params = synthOne('prod').bicepParams!;
+    expect(params).toMatch(/publicNetworkAccess: 'Disabled'/);
+    expect(params).toMatch(/privateEndpointSubnetId: '\/subscriptions\//);
+  });
+});
