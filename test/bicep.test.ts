@@ -132,3 +132,19 @@ describe('network exposure follows the environment', () => {
     expect(params).toMatch(/privateEndpointSubnetId: '\/subscriptions\//);
   });
 });
+
+describe('bicepconfig.json', () => {
+  const rules = JSON.parse(read('bicepconfig.json')).analyzers.core.rules;
+
+  it('makes unused, insecure and untyped code errors', () => {
+    for (const rule of ['no-unused-params', 'no-unused-vars', 'no-unused-types', 'no-explicit-any', 'secure-parameter-default', 'outputs-should-not-contain-secrets', 'no-hardcoded-env-urls', 'no-hardcoded-location']) {
+      expect(rules[rule]?.level, rule).toBe('error');
+    }
+  });
+
+  // `use-user-defined-types` stays a warning: array parameters are untyped on purpose (pycep-parser and checkov; see README).
+  it('warns on untyped parameters and old API versions', () => {
+    expect(rules['use-user-defined-types'].level).toBe('warning');
+    expect(rules['use-recent-api-versions'].level).toBe('warning');
+  });
+});

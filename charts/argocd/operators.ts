@@ -99,5 +99,10 @@ export const helmOperators: readonly HelmOperator[] = [
       watchNamespaces: [workloadNamespaces.kafkaConnect],
       replicas: replicas(env),
     }),
+    // The API server drops `deprecated: false` from CRD versions, so Argo CD would report
+    // Strimzi's CRDs OutOfSync forever (strimzi-kafka-operator #12058).
+    ignoreDifferences: [
+      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.versions[]?.deprecated'] },
+    ],
   },
 ];
