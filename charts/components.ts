@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PlatformChart } from './lib/chart';
 import { baseEnvironmentShape } from './lib/environment';
 import type { Platform } from './lib/platform';
@@ -11,13 +11,13 @@ import { warpstreamSettings } from './warpstream/settings';
  * environment) and how to build its chart. A component is deployed in an environment
  * when the environment has settings for it.
  */
-export interface ComponentDefinition<S extends z.ZodType = z.ZodType> {
+export interface ComponentDefinition<S extends z.ZodMiniType = z.ZodMiniType> {
   readonly name: string;
   readonly settings: S;
   build(app: App, platform: Platform, settings: z.output<S>): PlatformChart;
 }
 
-export function defineComponent<S extends z.ZodType>(definition: ComponentDefinition<S>): ComponentDefinition<S> {
+export function defineComponent<S extends z.ZodMiniType>(definition: ComponentDefinition<S>): ComponentDefinition<S> {
   return definition;
 }
 
@@ -30,7 +30,7 @@ export const components = [
   }),
 ] as const satisfies readonly ComponentDefinition[];
 
-const componentSettings = Object.fromEntries(components.map((c: ComponentDefinition) => [c.name, c.settings.optional()]));
+const componentSettings = Object.fromEntries(components.map((c: ComponentDefinition) => [c.name, z.optional(c.settings)]));
 
 /** A complete environment: the base settings plus the settings of each deployed component. */
 export const environmentSchema = z.strictObject({

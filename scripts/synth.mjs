@@ -1,4 +1,4 @@
 // npm run synth [-- <env>...]: see main.ts.
 import { runTs } from './run-ts.mjs';
 
-runTs('main.ts', process.argv.slice(2));
+await runTs('main.ts', process.argv.slice(2));

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { rules } from './validation';
+import * as z from 'zod/mini';
+import { pattern, rules } from './validation';
 
 /**
  * The outputs of `bicep/main.bicep`, captured by `npm run deploy -- <env>` into
@@ -11,11 +11,11 @@ export const azureOutputsSchema = z.strictObject({
   resourceGroup: rules.resourceGroupName,
   storageAccountName: rules.storageAccountName,
   storageEndpoints: z.strictObject({
-    blob: z.string().regex(/^https:\/\/[a-z0-9]{3,24}\.blob\.core\.windows\.net\/$/, 'must be the https://<account>.blob.core.windows.net/ endpoint'),
-    dfs: z.string().regex(/^https:\/\/[a-z0-9]{3,24}\.dfs\.core\.windows\.net\/$/, 'must be the https://<account>.dfs.core.windows.net/ endpoint'),
+    blob: pattern(/^https:\/\/[a-z0-9]{3,24}\.blob\.core\.windows\.net\/$/, 'must be the https://<account>.blob.core.windows.net/ endpoint'),
+    dfs: pattern(/^https:\/\/[a-z0-9]{3,24}\.dfs\.core\.windows\.net\/$/, 'must be the https://<account>.dfs.core.windows.net/ endpoint'),
   }),
-  keyVaultUri: z.string().regex(/^https:\/\/[a-zA-Z0-9-]{3,24}\.vault\.azure\.net\/$/, 'must be https://<vault>.vault.azure.net/'),
-  containerRegistryLoginServer: z.string().regex(/^[a-z0-9]{5,50}\.azurecr\.io$/, 'must be <registry>.azurecr.io'),
+  keyVaultUri: pattern(/^https:\/\/[a-zA-Z0-9-]{3,24}\.vault\.azure\.net\/$/, 'must be https://<vault>.vault.azure.net/'),
+  containerRegistryLoginServer: pattern(/^[a-z0-9]{5,50}\.azurecr\.io$/, 'must be <registry>.azurecr.io'),
   identities: z.record(
     z.string(),
     z.strictObject({

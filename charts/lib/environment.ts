@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { rules } from './validation';
+import * as z from 'zod/mini';
+import { integer, pattern, rules } from './validation';
 
 /** Azure facts of one environment: where the platform's Azure resources live and what they are called. */
 export const azureSchema = z
@@ -10,11 +10,11 @@ export const azureSchema = z
     location: rules.location,
     /** The existing AKS cluster: Bicep reads its OIDC issuer URL and kubelet identity from it. */
     aks: z.strictObject({
-      clusterName: z.string().regex(/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/, 'must be 2-63 letters, digits, - and _ (AKS cluster name rule)'),
+      clusterName: pattern(/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/, 'must be 2-63 letters, digits, - and _ (AKS cluster name rule)'),
       resourceGroup: rules.resourceGroupName,
     }),
     /** Prefix of every Azure resource name the platform creates, e.g. the managed identities `id-<prefix>-<identity>`. */
-    namePrefix: z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be 3-32 lowercase letters, digits and hyphens'),
+    namePrefix: pattern(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be 3-32 lowercase letters, digits and hyphens'),
     storageAccountName: rules.storageAccountName,
     keyVaultName: rules.keyVaultName,
     containerRegistryName: rules.containerRegistryName,
@@ -22,38 +22,40 @@ export const azureSchema = z
       /** `Disabled` requires `privateEndpointSubnetId`: storage and Key Vault are then reached only through private endpoints. */
       publicNetworkAccess: z.enum(['Enabled', 'Disabled']),
       /** Public IPv4 ranges allowed through the storage and Key Vault firewalls when public access is enabled. */
-      allowedIpRanges: z.array(rules.cidr).default([]),
-      privateEndpointSubnetId: rules.resourceId.optional(),
+      allowedIpRanges: z._default(z.array(rules.cidr), []),
+      privateEndpointSubnetId: z.optional(rules.resourceId),
     }),
     /** Log Analytics workspace that receives diagnostic logs; none are sent when absent. */
-    logAnalyticsWorkspaceId: rules.resourceId.optional(),
-    tags: z.record(z.string(), z.string()).default({}),
+    logAnalyticsWorkspaceId: z.optional(rules.resourceId),
+    tags: z._default(z.record(z.string(), z.string()), {}),
   })
-  .superRefine((azure, ctx) => {
-    if (azure.network.publicNetworkAccess === 'Disabled' && !azure.network.privateEndpointSubnetId) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['network', 'privateEndpointSubnetId'],
-        message: "is required when network.publicNetworkAccess is 'Disabled'",
-      });
-    }
-  });
+  .check(
+    z.superRefine((azure, ctx) => {
+      if (azure.network.publicNetworkAccess === 'Disabled' && !azure.network.privateEndpointSubnetId) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'privateEndpointSubnetId'],
+          message: "is required when network.publicNetworkAccess is 'Disabled'",
+        });
+      }
+    }),
+  );
 
 /** Protections against losing data: retention and locks. */
 export const protectionSchema = z.strictObject({
   /** A CanNotDelete lock on the storage account and Key Vault. */
   deleteLock: z.boolean(),
-  blobSoftDeleteDays: z.number().int().min(1).max(365),
-  containerSoftDeleteDays: z.number().int().min(1).max(365),
-  keyVaultSoftDeleteDays: z.number().int().min(7).max(90),
+  blobSoftDeleteDays: integer(1, 365),
+  containerSoftDeleteDays: integer(1, 365),
+  keyVaultSoftDeleteDays: integer(7, 90),
 });
 
 export const gitopsSchema = z.strictObject({
   /** The Git repository Argo CD syncs `dist/<env>/` from. */
-  repoURL: z.string().regex(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'must be an https://, ssh:// or git@ Git URL'),
-  targetRevision: z.string().min(1),
-  argocdNamespace: rules.dnsLabel.default('argocd'),
-  destinationServer: z.string().regex(/^https:\/\/[^\s]+$/, 'must be an https:// Kubernetes API URL').default('https://kubernetes.default.svc'),
+  repoURL: pattern(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'must be an https://, ssh:// or git@ Git URL'),
+  targetRevision: z.string().check(z.minLength(1, 'must not be empty')),
+  argocdNamespace: z._default(rules.dnsLabel, 'argocd'),
+  destinationServer: z._default(pattern(/^https:\/\/[^\s]+$/, 'must be an https:// Kubernetes API URL'), 'https://kubernetes.default.svc'),
 });
 
 /** Settings of the third-party operators installed from their Helm charts. */
@@ -63,7 +65,7 @@ export const operatorsSchema = z.strictObject({
 });
 
 export const baseEnvironmentShape = {
-  name: z.string().regex(/^[a-z][a-z0-9]{1,9}$/, 'must be 2-10 lowercase letters and digits, starting with a letter'),
+  name: pattern(/^[a-z][a-z0-9]{1,9}$/, 'must be 2-10 lowercase letters and digits, starting with a letter'),
   azure: azureSchema,
   protection: protectionSchema,
   gitops: gitopsSchema,

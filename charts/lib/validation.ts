@@ -1,45 +1,44 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, ConfigErrors } from './errors';
+
+/** A string matching `re`; `expected` completes the sentence "<key> (<value>) ...". */
+export const pattern = (re: RegExp, expected: string) => z.string().check(z.regex(re, expected));
+
+/** An integer in [min, max]. */
+export const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
 /** Field rules shared by the environment model and the captured Azure outputs. */
 export const rules = {
-  guid: z
-    .string()
-    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase GUID'),
-  dnsLabel: z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and hyphens, at most 63'),
+  guid: pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase GUID'),
+  dnsLabel: pattern(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS label: lowercase letters, digits and hyphens, at most 63'),
   // https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
-  storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, 'must be 3-24 lowercase letters and digits (Azure storage account rule)'),
-  keyVaultName: z
-    .string()
-    .regex(/^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/, 'must be 3-24 letters, digits and single hyphens, starting with a letter (Azure Key Vault rule)'),
-  containerRegistryName: z.string().regex(/^[a-zA-Z0-9]{5,50}$/, 'must be 5-50 letters and digits (Azure Container Registry rule)'),
-  resourceGroupName: z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, 'must be 1-90 letters, digits, ., _, -, ( or ), not ending in a period'),
-  location: z.string().regex(/^[a-z][a-z0-9]+$/, 'must be an Azure region name such as westeurope'),
-  resourceId: z
-    .string()
-    .regex(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/[^/]+\/.+$/i, 'must be a full Azure resource ID'),
-  cidr: z
-    .string()
-    .regex(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, 'must be an IPv4 address or CIDR range'),
-  image: z
-    .string()
-    .regex(/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/, 'must be a fully qualified image reference pinned to a tag or digest'),
-  quantity: z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/, 'must be a Kubernetes quantity such as 500m or 4Gi'),
+  storageAccountName: pattern(/^[a-z0-9]{3,24}$/, 'must be 3-24 lowercase letters and digits (Azure storage account rule)'),
+  keyVaultName: pattern(
+    /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/,
+    'must be 3-24 letters, digits and single hyphens, starting with a letter (Azure Key Vault rule)',
+  ),
+  containerRegistryName: pattern(/^[a-zA-Z0-9]{5,50}$/, 'must be 5-50 letters and digits (Azure Container Registry rule)'),
+  resourceGroupName: pattern(/^[-\w.()]{0,89}[-\w()]$/, 'must be 1-90 letters, digits, ., _, -, ( or ), not ending in a period'),
+  location: pattern(/^[a-z][a-z0-9]+$/, 'must be an Azure region name such as westeurope'),
+  resourceId: pattern(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/[^/]+\/.+$/i, 'must be a full Azure resource ID'),
+  cidr: pattern(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, 'must be an IPv4 address or CIDR range'),
+  image: pattern(
+    /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/,
+    'must be a fully qualified image reference pinned to a tag or digest',
+  ),
 };
 
 /**
  * Parses `input` with `schema` and turns every issue into a ConfigError of the form
  * `<file>: <key> (<value>) <expected>`. Throws ConfigErrors with all of them.
  */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, file: string): z.output<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown, file: string): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigErrors(result.error.issues.flatMap((issue) => toConfigErrors(schema, issue, input, file)));
 }
 
-function toConfigErrors(schema: z.ZodType, issue: z.core.$ZodIssue, input: unknown, file: string): ConfigError[] {
+function toConfigErrors(schema: z.ZodMiniType, issue: z.core.$ZodIssue, input: unknown, file: string): ConfigError[] {
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     const what = path.length === 1 && path[0] === 'components' ? 'a known component' : 'a known setting';
@@ -53,35 +52,45 @@ function toConfigErrors(schema: z.ZodType, issue: z.core.$ZodIssue, input: unkno
 }
 
 /** The keys an object schema allows at `path`, looking through optional, default and pipe wrappers. */
-function objectKeysAt(schema: z.ZodType, path: readonly string[]): string[] {
-  let current: unknown = schema;
-  for (const key of [...path, '']) {
-    for (let guard = 0; guard < 10; guard++) {
-      const def = (current as { _zod: { def: { innerType?: unknown; in?: unknown } } })._zod.def;
-      if (def.innerType) current = def.innerType;
-      else if (def.in) current = def.in;
-      else break;
+function objectKeysAt(schema: z.ZodMiniType, path: readonly string[]): string[] {
+  type Def = { type: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> };
+  let def = (schema as unknown as { _zod: { def: Def } })._zod.def;
+  const unwrap = () => {
+    for (let guard = 0; guard < 10 && (def.innerType || def.in); guard++) {
+      def = ((def.innerType ?? def.in) as { _zod: { def: Def } })._zod.def;
     }
-    if (key === '') break;
-    if (!(current instanceof z.ZodObject)) return [];
-    current = current.shape[key];
+  };
+  for (const key of path) {
+    unwrap();
+    const next = def.type === 'object' ? def.shape?.[key] : undefined;
+    if (!next) return [];
+    def = (next as { _zod: { def: Def } })._zod.def;
   }
-  return current instanceof z.ZodObject ? Object.keys(current.shape).sort() : [];
+  unwrap();
+  return def.type === 'object' ? Object.keys(def.shape ?? {}).sort() : [];
 }
 
+/** zod/mini loads no locale: its own messages are generic, so messages are written here. */
+const GENERIC = 'Invalid input';
+
 function expectation(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    return issue.message.startsWith('Invalid input') ? `must be a ${issue.expected}` : issue.message;
+  const custom = issue.message !== GENERIC ? issue.message : undefined;
+  switch (issue.code) {
+    case 'invalid_type':
+      return custom ?? (issue.expected === 'int' ? 'must be an integer' : `must be a ${issue.expected}`);
+    case 'invalid_value':
+      return custom ?? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+    case 'too_big': {
+      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+      const unit = issue.origin === 'number' || issue.origin === 'int' ? '' : ` ${issue.origin === 'array' ? 'items' : 'characters'}`;
+      return custom ?? `must be ${op} ${issue.code === 'too_small' ? issue.minimum : issue.maximum}${unit}`;
+    }
+    case 'invalid_format':
+      return custom ?? `must match ${issue.pattern ?? issue.format}`;
+    default:
+      return custom ?? 'is not valid';
   }
-  if (issue.code === 'invalid_value') {
-    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-  if (issue.code === 'too_small' || issue.code === 'too_big') {
-    const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
-    const unit = issue.origin === 'number' || issue.origin === 'int' ? '' : ` ${issue.origin === 'array' ? 'items' : 'characters'}`;
-    return issue.message.startsWith('Too ') ? `must be ${op} ${issue.code === 'too_small' ? issue.minimum : issue.maximum}${unit}` : issue.message;
-  }
-  return issue.message;
 }
 
 function valueAt(input: unknown, path: readonly string[]): unknown {

@@ -1,20 +1,20 @@
-import { z } from 'zod';
-import { rules } from '../lib/validation';
+import * as z from 'zod/mini';
+import { integer, pattern, rules } from '../lib/validation';
 
-const workload = z.strictObject({
+const workload = {
   /** vCPUs requested; GOMAXPROCS is set to its ceiling (WarpStream sizes caches by it). */
-  cpu: z.number().positive().max(64),
+  cpu: z.number().check(z.positive(), z.maximum(64)),
   /** Memory request and limit, GiB (kept equal, as WarpStream recommends). */
-  memoryGiB: z.number().positive().max(512),
-  minReplicas: z.number().int().min(1),
-  maxReplicas: z.number().int().min(1).max(120),
-});
+  memoryGiB: z.number().check(z.positive(), z.maximum(512)),
+  minReplicas: integer(1, 120),
+  maxReplicas: integer(1, 120),
+};
 
 /** Settings of `components.warpstream` in an environment. */
 export const warpstreamSettings = z
   .strictObject({
     /** Region of the virtual cluster's control plane, as the WarpStream console shows it. */
-    region: z.string().regex(/^[a-z]{2,}(-[a-z]+)+-?[0-9]+$/, 'must be a WarpStream control plane region such as eu-central-1'),
+    region: pattern(/^[a-z]{2,}(-[a-z]+)+-?[0-9]+$/, 'must be a WarpStream control plane region such as eu-central-1'),
     /**
      * The agent image, imported into the environment's container registry
      * (`az acr import`, see README) and pinned by tag or digest.
@@ -26,25 +26,27 @@ export const warpstreamSettings = z
      */
     enforceProductionResources: z.boolean(),
     /** Seconds the agent drains on shutdown (WARPSTREAM_GRACEFUL_SHUTDOWN_DURATION). */
-    gracefulShutdownSeconds: z.number().int().min(30).max(3600).default(300),
-    agent: workload,
+    gracefulShutdownSeconds: z._default(integer(30, 3600), 300),
+    agent: z.strictObject(workload),
     /** The BYOC Schema Registry: a second agent pool serving a `vci_sr_` virtual cluster. */
-    schemaRegistry: workload.extend({ enabled: z.boolean() }),
+    schemaRegistry: z.strictObject({ ...workload, enabled: z.boolean() }),
   })
-  .superRefine((s, ctx) => {
-    for (const key of ['agent', 'schemaRegistry'] as const) {
-      const w = s[key];
-      if (w.maxReplicas < w.minReplicas) {
-        ctx.addIssue({ code: 'custom', path: [key, 'maxReplicas'], message: `must be >= ${key}.minReplicas (${w.minReplicas})` });
+  .check(
+    z.superRefine((s, ctx) => {
+      for (const key of ['agent', 'schemaRegistry'] as const) {
+        const w = s[key];
+        if (w.maxReplicas < w.minReplicas) {
+          ctx.addIssue({ code: 'custom', path: [key, 'maxReplicas'], message: `must be >= ${key}.minReplicas (${w.minReplicas})` });
+        }
+        if (!s.enforceProductionResources) continue;
+        if (!Number.isInteger(w.cpu)) {
+          ctx.addIssue({ code: 'custom', path: [key, 'cpu'], message: 'must be a whole number of vCPUs when enforceProductionResources is on' });
+        }
+        if (w.memoryGiB < 4 * w.cpu) {
+          ctx.addIssue({ code: 'custom', path: [key, 'memoryGiB'], message: `must be at least 4 GiB per vCPU (${4 * w.cpu}) when enforceProductionResources is on` });
+        }
       }
-      if (!s.enforceProductionResources) continue;
-      if (!Number.isInteger(w.cpu)) {
-        ctx.addIssue({ code: 'custom', path: [key, 'cpu'], message: 'must be a whole number of vCPUs when enforceProductionResources is on' });
-      }
-      if (w.memoryGiB < 4 * w.cpu) {
-        ctx.addIssue({ code: 'custom', path: [key, 'memoryGiB'], message: `must be at least 4 GiB per vCPU (${4 * w.cpu}) when enforceProductionResources is on` });
-      }
-    }
-  });
+    }),
+  );
 
 export type WarpstreamSettings = z.output<typeof warpstreamSettings>;
