@@ -148,3 +148,15 @@ describe('bicepconfig.json', () => {
     expect(rules['use-recent-api-versions'].level).toBe('warning');
   });
 });
+
+describe('private endpoints', () => {
+  it.each([
+    ['modules/storage.bicep', ['blobEndpoint', 'dfsEndpoint']],
+    ['modules/key-vault.bicep', ['vaultEndpoint']],
+    ['modules/container-registry.bicep', ['registryEndpoint']],
+  ])('%s creates them whenever a subnet is given', (file, modules) => {
+    const text = code(file);
+    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
+    if (text.includes('privateEndpoints')) expect(text).toMatch(/var privateEndpoints = !empty\(network\.privateEndpointSubnetId\)/);
+  });
+});

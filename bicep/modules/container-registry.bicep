@@ -13,7 +13,7 @@ param location string
 @description('Optional. Tags.')
 param tags object = {}
 
-@description('Required. Network exposure; private endpoints need the Premium SKU, which is chosen then.')
+@description('Required. Network exposure; a private endpoint subnet selects the Premium SKU, which private endpoints need.')
 param network networkType
 
 @description('Required. Object ID of the AKS kubelet identity, taken from the existing cluster.')
@@ -22,14 +22,15 @@ param kubeletPrincipalId string
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
-var privateOnly = network.publicNetworkAccess == 'Disabled'
+// Private endpoints (whenever a subnet is given) need the Premium SKU.
+var privateEndpoints = !empty(network.privateEndpointSubnetId)
 
 resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   name: name
   location: location
   tags: tags
   sku: {
-    name: privateOnly ? 'Premium' : 'Standard'
+    name: privateEndpoints ? 'Premium' : 'Standard'
   }
   properties: {
     adminUserEnabled: false
@@ -37,7 +38,7 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
     publicNetworkAccess: network.publicNetworkAccess
     policies: {
       retentionPolicy: {
-        status: privateOnly ? 'enabled' : 'disabled'
+        status: privateEndpoints ? 'enabled' : 'disabled'
         days: 30
       }
     }
@@ -55,7 +56,7 @@ resource kubeletAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-module registryEndpoint 'private-endpoint.bicep' = if (privateOnly) {
+module registryEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
   name: '${deployment().name}-pe-registry'
   params: {
     name: 'pe-${name}'

@@ -59,7 +59,7 @@ resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (protection.
   }
 }
 
-module vaultEndpoint 'private-endpoint.bicep' = if (network.publicNetworkAccess == 'Disabled') {
+module vaultEndpoint 'private-endpoint.bicep' = if (!empty(network.privateEndpointSubnetId)) {
   name: '${deployment().name}-pe-vault'
   params: {
     name: 'pe-${name}'

@@ -25,7 +25,8 @@ param protection protectionType
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
-var privateOnly = network.publicNetworkAccess == 'Disabled'
+// Private endpoints whenever a subnet is given; public access is a separate switch.
+var privateEndpoints = !empty(network.privateEndpointSubnetId)
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
@@ -110,7 +111,7 @@ resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (protection.
   }
 }
 
-module blobEndpoint 'private-endpoint.bicep' = if (privateOnly) {
+module blobEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
   name: '${deployment().name}-pe-blob'
   params: {
     name: 'pe-${name}-blob'
@@ -122,7 +123,7 @@ module blobEndpoint 'private-endpoint.bicep' = if (privateOnly) {
   }
 }
 
-module dfsEndpoint 'private-endpoint.bicep' = if (privateOnly) {
+module dfsEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
   name: '${deployment().name}-pe-dfs'
   params: {
     name: 'pe-${name}-dfs'

@@ -76,4 +76,3 @@ const baseEnvironmentSchema = z.strictObject(baseEnvironmentShape);
 
 /** The parts of an environment every chart may read; component settings are typed by their own charts. */
 export type BaseEnvironment = z.output<typeof baseEnvironmentSchema>;
-export type AzureSettings = z.output<typeof azureSchema>;

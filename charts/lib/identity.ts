@@ -1,8 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { LakeLocation } from './lake';
-import { UsedLocation } from './lake';
+import { LakeLocation, UsedLocation } from './lake';
 import type { Platform } from './platform';
 import { Access, roleAllows } from './roles';
 import { rules } from './validation';

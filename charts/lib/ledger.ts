@@ -53,10 +53,6 @@ export class Ledger {
     this.containers.add(name);
   }
 
-  hasContainer(name: string): boolean {
-    return this.containers.has(name);
-  }
-
   /** Adds a federated subject; a service account can belong to one identity only. */
   addSubject(identity: string, subject: Subject): void {
     const key = `${subject.namespace}/${subject.serviceAccount}`;

@@ -17,5 +17,3 @@ export const operatorNamespaces = {
   flinkOperator: 'flink-operator',
   strimzi: 'strimzi',
 } as const;
-
-export type WorkloadNamespace = (typeof workloadNamespaces)[keyof typeof workloadNamespaces];
