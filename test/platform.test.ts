@@ -91,6 +91,13 @@ describe.each(envNames)('environment %s', (name) => {
       expect(byName('flink-kubernetes-operator').spec.source.helm.valuesObject.watchNamespaces).toEqual(['flink']);
     });
 
+    it('cascades deletion only from component Applications, never from the root or an operator', () => {
+      for (const a of apps) {
+        const cascades = (a.metadata.finalizers ?? []).includes('resources-finalizer.argocd.argoproj.io');
+        expect(cascades, a.metadata.name).toBe(a.spec.project === `${name}-lakehouse`);
+      }
+    });
+
     it('lets the lakehouse project create only namespaces and the secret store at cluster scope', () => {
       const project = find(result, 'AppProject', `${name}-lakehouse`);
       expect(project.spec.clusterResourceWhitelist.map((k: any) => k.kind).sort()).toEqual(['ClusterSecretStore', 'Namespace']);

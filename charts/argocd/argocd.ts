@@ -80,15 +80,16 @@ export class ArgoCdChart extends PlatformChart {
       },
     });
 
-    const app = (id: string, props: { name: string; wave?: number; project: string; source: ApplicationSpecSource; namespace: string; syncOptions: string[]; ignoreDifferences?: HelmOperator['ignoreDifferences']; podSecurity?: HelmOperator['podSecurity'] }) =>
+    const app = (id: string, props: { name: string; wave?: number; project: string; source: ApplicationSpecSource; namespace: string; syncOptions: string[]; cascadeDelete?: boolean; ignoreDifferences?: HelmOperator['ignoreDifferences']; podSecurity?: HelmOperator['podSecurity'] }) =>
       new Application(this, id, {
         metadata: {
           name: props.name,
           namespace: ns,
           labels: labels(props.name),
           annotations: props.wave === undefined ? undefined : { [SYNC_WAVE_ANNOTATION]: String(props.wave) },
-          // Deleting an Application deletes what it deployed, never orphans it.
-          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+          // Deleting a component Application deletes what it deployed. The root and the operators
+          // carry no finalizer: deleting them must not cascade into every workload or every CRD.
+          finalizers: props.cascadeDelete ? ['resources-finalizer.argocd.argoproj.io'] : undefined,
         },
         spec: {
           project: props.project,
@@ -140,6 +141,7 @@ export class ArgoCdChart extends PlatformChart {
         source: { repoUrl: gitops.repoURL, targetRevision: gitops.targetRevision, path: path(dir.component) },
         namespace: dir.namespaces[0],
         syncOptions: ['PruneLast=true', 'ServerSideApply=true'],
+        cascadeDelete: true,
       });
     }
   }
