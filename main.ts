@@ -49,12 +49,15 @@ export function main(root: string, argv: readonly string[]): number {
   }
 
   const dist = join(root, 'dist');
-  for (const r of results) replaceDirectory(join(dist, r.name), new Map(r.files!.map((f) => [f.path, f.content])));
-  for (const [file, content] of sharedFiles()) writeIfChanged(join(dist, file), content, read);
-  if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
   // Under `cdk8s synth` the CLI expects its own output folder too (it empties it first).
   const cliOut = process.env.CDK8S_OUTDIR;
-  if (cliOut) for (const r of results) replaceDirectory(join(resolve(root, cliOut), r.name), new Map(r.files!.map((f) => [f.path, f.content])));
+  for (const r of results) {
+    const files = new Map(r.files!.map((f) => [f.path, f.content]));
+    replaceDirectory(join(dist, r.name), files);
+    if (cliOut) replaceDirectory(join(resolve(root, cliOut), r.name), files);
+  }
+  for (const [file, content] of sharedFiles()) writeIfChanged(join(dist, file), content, read);
+  if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
   const counts = results.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ');
   console.log(`synthesized ${counts}`);
   return 0;

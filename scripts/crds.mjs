@@ -3,8 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { root } from './run-ts.mjs';
 
-export const root = resolve(import.meta.dirname, '..');
+export { root };
 
 /** Where the pinned CRD copies are: $CRD_DIR, or ../shared/crds beside the repository. */
 export function crdDir() {

@@ -1,14 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WORKLOAD_IDENTITY } from '../charts/lib/identity';
 import { keyVaultRoles, storageAccountRoles, storageDataRoles } from '../charts/lib/roles';
 import { envNames, root, synthOne } from './helpers';
 
 const bicepDir = join(root, 'bicep');
 const read = (path: string) => readFileSync(join(bicepDir, path), 'utf8');
 const bicepFiles = ['main.bicep', 'types.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
-/** Bicep without comments, for checks that must not be fooled by prose. */
-const code = (path: string) => read(path).replace(/\/\/.*$/gm, '');
+/** Bicep without `//` comments (not `://` inside strings), for checks that must not be fooled by prose. */
+const code = (path: string) => read(path).replace(/(^|\s)\/\/.*$/gm, '$1');
 
 /** The `param` declarations of a Bicep file: name -> has a default. */
 function declaredParams(text: string): Map<string, boolean> {
@@ -32,6 +33,10 @@ describe('Bicep agrees with the TypeScript model', () => {
     for (const [name, { id }] of Object.entries({ ...storageDataRoles, ...storageAccountRoles, ...keyVaultRoles })) {
       expect(bicepRoles[name], name).toBe(id);
     }
+  });
+
+  it('federates with the token audience the workload identity webhook uses', () => {
+    expect(code('types.bicep')).toContain(`var workloadIdentityAudience = '${WORKLOAD_IDENTITY.audience}'`);
   });
 
   it('declares the ledger identity fields the synth writes', () => {

@@ -83,7 +83,6 @@ export class WarpstreamAgent extends Construct {
         : { name: 'schema-registry', containerPort: WARPSTREAM_PORTS.schemaRegistry, protocol: 'TCP' },
     ];
     const memory = `${props.memoryGiB}Gi`;
-    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: secret.secretName, key } } });
     const probe = (failureThreshold: number) => ({
       httpGet: { path: '/v1/status', port: k8s.IntOrString.fromString('http') },
       initialDelaySeconds: 10,
@@ -137,7 +136,7 @@ export class WarpstreamAgent extends Construct {
                 args: ['agent', '-agentKeyPath', `${AGENT_KEY_DIR}/agent-key`],
                 envFrom: [{ configMapRef: { name } }],
                 env: [
-                  secretEnv('WARPSTREAM_DEFAULT_VIRTUAL_CLUSTER_ID', 'virtual-cluster-id'),
+                  { name: 'WARPSTREAM_DEFAULT_VIRTUAL_CLUSTER_ID', valueFrom: { secretKeyRef: { name: secret.secretName, key: 'virtual-cluster-id' } } },
                   { name: 'GOMAXPROCS', value: String(Math.ceil(props.cpu)) },
                   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
