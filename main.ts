@@ -2,7 +2,7 @@
 // writes each environment's ledger and Bicep parameters into bicep/env/, and exits 1
 // with precise messages when any setting is wrong, leaving the previous dist/ in place.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
 import { removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
 import { environments } from './environments';
@@ -11,21 +11,18 @@ export function main(root: string, argv: readonly string[]): number {
   // cdk8s sorts keys unless this is set; output must not depend on the caller's shell.
   delete process.env.CDK8S_DISABLE_SORT;
   const only = argv.length > 0 ? argv : undefined;
+  const overlap = cliOutputOverlapsDist(root, process.env.CDK8S_OUTDIR);
+  if (overlap) {
+    console.error(overlap);
+    return 1;
+  }
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
 
   let results;
   try {
     results = synthesize({
       environments,
-      readOutputs: (name) => {
-        const text = read(join(root, 'environments', `${name}.azure.json`));
-        if (text === undefined) return undefined;
-        try {
-          return JSON.parse(text);
-        } catch (e) {
-          return { 'invalid JSON': (e as Error).message };
-        }
-      },
+      readOutputs: (name) => read(join(root, 'environments', `${name}.azure.json`)),
     }, only);
   } catch (e) {
     console.error(`synth failed: ${(e as Error).message}`);
@@ -61,6 +58,24 @@ export function main(root: string, argv: readonly string[]): number {
   const counts = results.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ');
   console.log(`synthesized ${counts}`);
   return 0;
+}
+
+/**
+ * `cdk8s synth` deletes its output folder before it starts the app (cdk8s-cli
+ * lib/cli/cmds/synth.js, `fs.rmSync(outdir)`), so an output folder that is dist/, inside it
+ * or around it has already removed the committed manifests: refuse, and say how to recover.
+ */
+export function cliOutputOverlapsDist(root: string, cliOut: string | undefined): string | undefined {
+  if (!cliOut) return undefined;
+  const out = resolve(root, cliOut);
+  const dist = join(root, 'dist');
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
+  if (!inside(out, dist) && !inside(dist, out)) return undefined;
+  return (
+    `cdk8s.yaml output or cdk8s synth --output (${JSON.stringify(cliOut)}) must not be dist/, inside it or around it: ` +
+    'the cdk8s CLI deletes its output folder before synth runs, so dist/ has been deleted. ' +
+    'Restore it with `git checkout -- dist`, keep `output: .build/cdk8s-out` in cdk8s.yaml, and synthesize with `npm run synth`.'
+  );
 }
 
 if (process.env.LAKEHOUSE_ENTRY === '1') {

@@ -5,6 +5,7 @@ import { AzureOutputs } from './lib/azure-outputs';
 import { PlatformChart } from './lib/chart';
 import { Platform } from './lib/platform';
 import { NamespacesChart } from './platform/namespaces';
+import { OperatorBudgetsChart } from './platform/operator-budgets';
 import { SecretStoreChart } from './platform/secret-store';
 
 export interface EnvironmentAppProps {
@@ -19,11 +20,12 @@ export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; pla
   const app = new App({ outdir: '.build/unused' });
   const platform = new Platform(props);
   const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
+  if (props.env.operators.highAvailability) charts.push(new OperatorBudgetsChart(app, platform));
   for (const component of components) {
     const settings = (props.env.components as Record<string, unknown>)[component.name];
     if (settings !== undefined) charts.push((component as ComponentDefinition).build(app, platform, settings));
   }
-  const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces() }));
+  const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces(), clusterObjects: c.clusterObjects() }));
   charts.push(new ArgoCdChart(app, platform, directories));
   return { app, platform, charts };
 }

@@ -11,7 +11,10 @@ import { Environment, EnvironmentInput, environmentSchema } from './components';
 export interface SynthInput {
   /** Environment name -> the default export of `environments/<name>.ts`. */
   readonly environments: Readonly<Record<string, EnvironmentInput>>;
-  /** Reads `environments/<name>.azure.json`; undefined when the file does not exist. */
+  /**
+   * Reads `environments/<name>.azure.json`: its text (parsed here), or an already parsed
+   * value; undefined when the file does not exist.
+   */
   readonly readOutputs: (name: string) => unknown;
 }
 
@@ -71,10 +74,19 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
 }
 
 function readOutputs(name: string, env: Environment, input: SynthInput): AzureOutputs | undefined {
-  const raw = input.readOutputs(name);
-  if (raw === undefined) return undefined;
+  const read = input.readOutputs(name);
+  if (read === undefined) return undefined;
   const file = outputsFile(name);
+  const raw = typeof read === 'string' ? parseOutputsText(read, file, name) : read;
   const outputs = parseOrThrow(azureOutputsSchema, raw, file);
+  const owners = new Map<string, string>();
+  for (const [identity, { clientId }] of Object.entries(outputs.identities).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const owner = owners.get(clientId);
+    if (owner) {
+      throw new ConfigError(file, `identities.${identity}.clientId`, clientId, `must differ from identities.${owner}.clientId: every identity has its own client ID; run \`npm run deploy -- ${name}\` to rewrite the file`);
+    }
+    owners.set(clientId, identity);
+  }
   const expected: [keyof AzureOutputs, string, string][] = [
     ['tenantId', env.azure.tenantId, 'azure.tenantId'],
     ['subscriptionId', env.azure.subscriptionId, 'azure.subscriptionId'],
@@ -90,6 +102,23 @@ function readOutputs(name: string, env: Environment, input: SynthInput): AzureOu
     );
   if (errors.length > 0) throw new ConfigErrors(errors);
   return outputs;
+}
+
+/**
+ * The outputs file as JSON. An interrupted deploy leaves it empty or cut short: that is
+ * reported alone, before any field is looked at. A UTF-8 byte order mark (Windows tools
+ * write one) is not an error.
+ */
+function parseOutputsText(text: string, file: string, name: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  const redeploy = `the last deploy may have been interrupted; run \`npm run deploy -- ${name}\` again`;
+  if (body.trim() === '') throw new ConfigError(file, '(file)', '', `is empty: ${redeploy}`);
+  try {
+    return JSON.parse(body);
+  } catch (e) {
+    const start = body.trim().slice(0, 24);
+    throw new ConfigError(file, '(file)', `${start}${body.trim().length > 24 ? '...' : ''}`, `is not valid JSON (${(e as Error).message}): ${redeploy}`);
+  }
 }
 
 function flatten(e: unknown): Error[] {

@@ -1,8 +1,8 @@
-// Regenerates imports/ from the pinned CRDs (never from the network) with the cdk8s CLI.
+// Regenerates imports/ from the CRDs pinned in pinned/ (never from the network) with the cdk8s CLI.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pinnedCrds, root } from './crds.mjs';
+import { pinnedCrds, root } from './pinned.mjs';
 
 const out = process.argv[2] ?? join(root, 'imports');
 const staging = mkdtempSync(join(root, '.build', 'imports-'));

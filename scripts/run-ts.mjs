@@ -3,7 +3,7 @@
 // bundle is rebuilt only when one of the files it was built from (recorded in esbuild's
 // metafile) or the lockfile changed. See PERFORMANCE.md and `npm run bench`.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, SourceMap } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -30,6 +30,8 @@ async function bundle(entry, outfile, inputsFile) {
     target: 'node20',
     external,
     metafile: true,
+    // Not loaded at run time; read only to name the source line of an error (see below).
+    sourcemap: 'external',
     logLevel: 'error',
   });
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/')).map((p) => resolve(root, p).slice(root.length + 1));
@@ -44,5 +46,27 @@ export async function runTs(entry, args) {
   process.argv = [process.argv[0], outfile, ...args];
   process.env.LAKEHOUSE_ROOT = root;
   process.env.LAKEHOUSE_ENTRY = '1';
-  createRequire(import.meta.url)(outfile);
+  try {
+    createRequire(import.meta.url)(outfile);
+  } catch (error) {
+    // Typically an environment file that throws while it loads: name the file and line
+    // instead of a position in the bundle.
+    console.error(`synth failed: ${sourceLocation(error, outfile) ?? entry}: ${error?.message ?? error}`);
+    process.exitCode = 1;
+  }
+}
+
+/** `file:line:column` in the project's own sources of the first stack frame inside the bundle. */
+function sourceLocation(error, outfile) {
+  const mapFile = `${outfile}.map`;
+  if (typeof error?.stack !== 'string' || !existsSync(mapFile)) return undefined;
+  const map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')));
+  const escaped = outfile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const [, line, column] of error.stack.matchAll(new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'))) {
+    const found = map.findEntry(Number(line) - 1, Number(column) - 1);
+    if (!found?.originalSource || found.originalSource.includes('node_modules')) continue;
+    const file = resolve(join(root, '.build'), found.originalSource).slice(root.length + 1);
+    return `${file}:${found.originalLine + 1}:${found.originalColumn + 1}`;
+  }
+  return undefined;
 }

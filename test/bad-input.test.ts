@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Lake } from '../charts/lib/lake';
 import { Ledger } from '../charts/lib/ledger';
-import { errorsOf, synthVariant } from './helpers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { synthesize } from '../charts/synth';
+import { environments } from '../environments';
+import { errorsOf, root, synthVariant } from './helpers';
 
 // GIVEN a committed environment WHEN one setting is wrong THEN synth names the file, the
 // key, the value and what is expected, and produces no dist/ files.
@@ -33,6 +37,10 @@ describe('fails on a malformed environment with one precise error', () => {
       'environments/dev.ts: gitops.repoURL ("http://example.org/repo.git") must be an https://, ssh:// or git@ Git URL'],
     ['a wrong type', (e) => (e.operators.highAvailability = 'yes'),
       'environments/dev.ts: operators.highAvailability ("yes") must be a boolean'],
+    ['whitespace in the target revision', (e) => (e.gitops.targetRevision = 'main '),
+      'environments/dev.ts: gitops.targetRevision ("main ") must be a branch, tag or commit SHA without whitespace'],
+    ['Argo CD in a workload namespace', (e) => (e.gitops.argocdNamespace = 'warpstream'),
+      'environments/dev.ts: gitops.argocdNamespace ("warpstream") must not be a namespace of the platform (cert-manager, external-secrets, flink, flink-operator, kafka-connect, polaris, strimzi, trino, warpstream)'],
     ['a bad Log Analytics resource ID', (e) => (e.azure.logAnalyticsWorkspaceId = 'log-platform'),
       'environments/dev.ts: azure.logAnalyticsWorkspaceId ("log-platform") must be a full Azure resource ID'],
   ];
@@ -64,6 +72,32 @@ describe('fails on captured Azure outputs that do not fit', () => {
     expect(result.files).toBeUndefined();
     expect(errorsOf(result)).toHaveLength(1);
     expect(errorsOf(result)[0]).toContain(message);
+  });
+
+  it('fails on two identities with one client ID', () => {
+    const result = synthVariant('dev', () => undefined, (o) => {
+      const ids = Object.keys(o.identities).sort();
+      o.identities[ids[1]].clientId = o.identities[ids[0]].clientId;
+    });
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toEqual([expect.stringMatching(/^environments\/dev\.azure\.json: identities\.[a-z-]+\.clientId \("[0-9a-f-]{36}"\) must differ from identities\.[a-z-]+\.clientId: every identity has its own client ID/)]);
+  });
+
+  // An interrupted deploy: the parse error is the only message, before any field is looked at.
+  it.each([
+    ['empty', '', 'environments/dev.azure.json: (file) ("") is empty: the last deploy may have been interrupted; run `npm run deploy -- dev` again'],
+    ['blank', ' \n', 'environments/dev.azure.json: (file) ("") is empty: the last deploy may have been interrupted'],
+    ['truncated', '{"tenantId": "dc8117ac-2f36-4dcb', 'environments/dev.azure.json: (file) ("{\\"tenantId\\": \\"dc8117ac-2...") is not valid JSON (Unterminated string'],
+  ])('fails on an %s outputs file with one message', (_, text, message) => {
+    const result = synthesize({ environments: { dev: environments.dev }, readOutputs: () => text })[0];
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('reads an outputs file that starts with a byte order mark', () => {
+    const text = `\uFEFF${readFileSync(join(root, 'environments', 'dev.azure.json'), 'utf8')}`;
+    const result = synthesize({ environments: { dev: environments.dev }, readOutputs: () => text })[0];
+    expect(errorsOf(result)).toEqual([]);
   });
 
   it('still writes the ledger when only client IDs are missing (bootstrap of a new environment)', () => {

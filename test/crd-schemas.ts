@@ -2,7 +2,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 // @ts-expect-error plain ESM helper shared with the import script
-import { pinnedCrds } from '../scripts/crds.mjs';
+import { pinnedCrds } from '../scripts/pinned.mjs';
 
 export interface CrdSchema {
   readonly validate: ValidateFunction;

@@ -10,7 +10,8 @@ function health(kind: string, obj: unknown): { status: string; message: string }
   const push = (v: unknown): void => {
     if (v === null || v === undefined) lua.lua_pushnil(L);
     else if (typeof v === 'boolean') lua.lua_pushboolean(L, v);
-    else if (typeof v === 'number') lua.lua_pushnumber(L, v);
+    // JSON integers are Lua integers (gopher-lua, which Argo CD runs, prints 1 as "1" too).
+    else if (typeof v === 'number') Number.isInteger(v) ? lua.lua_pushinteger(L, v) : lua.lua_pushnumber(L, v);
     else if (typeof v === 'string') lua.lua_pushstring(L, to_luastring(v));
     else if (Array.isArray(v)) {
       lua.lua_createtable(L, v.length, 0);
@@ -68,14 +69,68 @@ describe('FlinkDeployment health', () => {
   });
 });
 
+// Condition shapes as Strimzi 1.2.0 writes them (StatusUtils; ConnectorMockTest waits for
+// NotReady with these reasons and messages).
+const notReady = (reason: string, message: string) => ({ type: 'NotReady', status: 'True', reason, message, lastTransitionTime: '2026-08-18T10:00:00Z' });
+const ready = { type: 'Ready', status: 'True', lastTransitionTime: '2026-08-18T10:00:00Z' };
+
 describe('KafkaConnect health', () => {
   const check = (obj: unknown) => health('kafka.strimzi.io_KafkaConnect', obj);
-  it('follows the Ready condition of the observed generation', () => {
-    expect(check({ metadata: meta(2), status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] } }).status).toBe('Healthy');
-    expect(check({ metadata: meta(3), status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] } }).status).toBe('Progressing');
+  it('is healthy when the observed generation is Ready', () => {
+    expect(check({ metadata: meta(2), status: { observedGeneration: 2, conditions: [ready] } }).status).toBe('Healthy');
+  });
+  it('is degraded on NotReady=True, the way Strimzi reports failure', () => {
+    const status = { observedGeneration: 1, conditions: [notReady('ConnectTimeoutException', 'connection timed out')] };
+    expect(check({ metadata: meta(1), status })).toEqual({ status: 'Degraded', message: 'ConnectTimeoutException: connection timed out' });
+  });
+  it('is degraded on Ready=False too', () => {
     const degraded = check({ metadata: meta(2), status: { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'False', reason: 'InvalidConfig', message: 'bad' }] } });
     expect(degraded).toEqual({ status: 'Degraded', message: 'InvalidConfig: bad' });
-    expect(check({ metadata: meta(1), status: { observedGeneration: 1, conditions: [{ type: 'NotReady', status: 'True' }] } }).status).toBe('Progressing');
+  });
+  it('is progressing with no status yet, or an older observed generation', () => {
+    expect(check({ metadata: meta(1) }).status).toBe('Progressing');
+    expect(check({ metadata: meta(3), status: { observedGeneration: 2, conditions: [ready] } }).status).toBe('Progressing');
+    expect(check({ metadata: meta(3), status: { observedGeneration: 2, conditions: [notReady('X', 'old')] } }).status).toBe('Progressing');
+    expect(check({ metadata: meta(1), status: { observedGeneration: 1, conditions: [] } }).status).toBe('Progressing');
+  });
+  it('treats a Warning beside Ready as healthy', () => {
+    const warning = { type: 'Warning', status: 'True', reason: 'DeprecatedFields', message: 'x' };
+    expect(check({ metadata: meta(1), status: { observedGeneration: 1, conditions: [warning, ready] } }).status).toBe('Healthy');
+  });
+});
+
+describe('KafkaConnector health', () => {
+  const check = (obj: unknown) => health('kafka.strimzi.io_KafkaConnector', obj);
+  // status.connectorStatus is Kafka Connect's GET /connectors/<name>/status (ConnectorMockTest builds the same).
+  const connectorStatus = (connector: string, ...tasks: string[]) => ({
+    name: 'iceberg-sink',
+    connector: { state: connector, worker_id: 'somehost0:8083' },
+    tasks: tasks.map((state, id) => ({ id, state, worker_id: 'somehost2:8083', ...(state === 'FAILED' ? { trace: 'org.apache.kafka.connect.errors.ConnectException: boom' } : {}) })),
+    type: 'sink',
+  });
+  const status = (cs: unknown, conditions: unknown[] = [ready]) => ({ metadata: meta(1), status: { observedGeneration: 1, conditions, connectorStatus: cs, tasksMax: 2 } });
+
+  it('is healthy when the connector and every task run', () => {
+    expect(check(status(connectorStatus('RUNNING', 'RUNNING', 'RUNNING'))).status).toBe('Healthy');
+  });
+  it('is degraded when the connector or a task failed, even while Ready', () => {
+    expect(check(status(connectorStatus('FAILED', 'RUNNING'))).status).toBe('Degraded');
+    const task = check(status(connectorStatus('RUNNING', 'RUNNING', 'FAILED')));
+    expect(task).toEqual({ status: 'Degraded', message: 'Task 1 FAILED: org.apache.kafka.connect.errors.ConnectException: boom' });
+  });
+  it('is degraded on NotReady (no such KafkaConnect, REST errors)', () => {
+    const missing = notReady('NoSuchResourceException', 'KafkaConnect resource \'cluster\' identified by label \'strimzi.io/cluster\' does not exist in namespace ns.');
+    expect(check(status(undefined, [missing])).status).toBe('Degraded');
+  });
+  it('is suspended when paused or stopped on purpose', () => {
+    expect(check(status(connectorStatus('PAUSED', 'PAUSED'))).status).toBe('Suspended');
+    expect(check(status(connectorStatus('STOPPED'))).status).toBe('Suspended');
+  });
+  it('is progressing while unassigned, restarting or not yet reported', () => {
+    expect(check(status(connectorStatus('UNASSIGNED'))).status).toBe('Progressing');
+    expect(check(status(connectorStatus('RUNNING', 'RUNNING', 'UNASSIGNED'))).status).toBe('Progressing');
+    expect(check(status(undefined)).status).toBe('Progressing');
+    expect(check({ metadata: meta(2), status: { observedGeneration: 1, conditions: [ready], connectorStatus: connectorStatus('RUNNING') } }).status).toBe('Progressing');
   });
 });
 

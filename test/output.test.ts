@@ -77,3 +77,47 @@ describe('npm run synth on a broken setting', () => {
     }
   });
 });
+
+describe('every entry point keeps its promise about dist/', () => {
+  it('names the environment file and line when the file throws while loading, and keeps dist/', () => {
+    const copy = copyRepository();
+    try {
+      const envPath = join(copy, 'environments', 'dev.ts');
+      const text = readFileSync(envPath, 'utf8').replace('export default defineEnvironment({', "const settings: any = undefined;\nexport default defineEnvironment({\n  tags: settings.tags,");
+      writeFileSync(envPath, text);
+      const before = filesUnder(join(copy, 'dist'));
+      const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toBe("synth failed: environments/dev.ts:9:18: Cannot read properties of undefined (reading 'tags')");
+      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses `cdk8s synth --output dist`, which deletes dist/ before the app runs, and says how to recover', () => {
+    const copy = copyRepository();
+    try {
+      const cli = join(copy, 'node_modules', '.bin', 'cdk8s');
+      const run = spawnSync(cli, ['synth', '--output', 'dist', '--no-check-upgrade'], { cwd: copy, encoding: 'utf8' });
+      expect(run.status).not.toBe(0);
+      expect(run.stdout + run.stderr).toContain('cdk8s.yaml output or cdk8s synth --output ("dist") must not be dist/, inside it or around it');
+      expect(run.stdout + run.stderr).toContain('git checkout -- dist');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('synthesizes under `cdk8s synth` with the committed cdk8s.yaml, into dist/ and the CLI folder', () => {
+    const copy = copyRepository();
+    try {
+      const before = filesUnder(join(copy, 'dist'));
+      const run = spawnSync(join(copy, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade'], { cwd: copy, encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+      expect(existsSync(join(copy, '.build', 'cdk8s-out', 'dev'))).toBe(true);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});

@@ -37,7 +37,8 @@ describe.each(envNames)('environment %s', (name) => {
     const kv = store.spec.provider.azurekv;
     expect(kv.authType).toBe('WorkloadIdentity');
     expect(kv.vaultUrl).toBe(outputs.keyVaultUri);
-    expect(kv.tenantId).toBe(outputs.tenantId);
+    // The tenant comes from the service account annotation alone (see eso-workload-identity.test.ts).
+    expect(kv.tenantId).toBeUndefined();
     const sa = find(result, 'ServiceAccount', kv.serviceAccountRef.name, kv.serviceAccountRef.namespace);
     expect(sa.metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities['external-secrets'].clientId);
     expect(sa.automountServiceAccountToken).toBe(false);
@@ -71,6 +72,14 @@ describe.each(envNames)('environment %s', (name) => {
       expect(project.spec.namespaceResourceWhitelist.map((k: any) => k.kind).sort()).toEqual(['AppProject', 'Application']);
     });
 
+    it('syncs the AppProjects before any Application, in the earliest wave', () => {
+      const wave = (o: any) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+      const projects = objects(result).filter((o) => o.kind === 'AppProject');
+      expect(projects.length).toBe(3);
+      const earliestApp = Math.min(...apps.map(wave));
+      for (const p of projects) expect(wave(p), p.metadata.name).toBeLessThan(earliestApp);
+    });
+
     it('orders namespaces, then cert-manager, then operators, then the secret store', () => {
       const wave = (n: string) => Number(byName(n).metadata.annotations['argocd.argoproj.io/sync-wave']);
       expect(wave('namespaces')).toBe(syncWaves.namespaces);
@@ -93,14 +102,22 @@ describe.each(envNames)('environment %s', (name) => {
 
     it('cascades deletion only from component Applications, never from the root or an operator', () => {
       for (const a of apps) {
-        const cascades = (a.metadata.finalizers ?? []).includes('resources-finalizer.argocd.argoproj.io');
-        expect(cascades, a.metadata.name).toBe(a.spec.project === `${name}-lakehouse`);
+        const finalizers = a.metadata.finalizers ?? [];
+        // Domain-qualified (Argo CD v3.5.1 ForegroundPropagationPolicyFinalizer); the bare form makes the API server warn.
+        expect(finalizers.every((f: string) => f === 'resources-finalizer.argocd.argoproj.io/foreground'), a.metadata.name).toBe(true);
+        expect(finalizers.length > 0, a.metadata.name).toBe(a.spec.project === `${name}-lakehouse`);
       }
     });
 
-    it('lets the lakehouse project create only namespaces and the secret store at cluster scope', () => {
+    it('lets the lakehouse project create, at cluster scope, exactly the cluster objects of its directories, by name', () => {
       const project = find(result, 'AppProject', `${name}-lakehouse`);
-      expect(project.spec.clusterResourceWhitelist.map((k: any) => k.kind).sort()).toEqual(['ClusterSecretStore', 'Namespace']);
+      const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+      const rendered = objects(result)
+        .filter((o) => !o.metadata.namespace && !['argocd'].includes(result.files!.find((f) => f.object === o)!.path.split('/')[0]))
+        .map((o) => `${groupOf(o.apiVersion)}/${o.kind}/${o.metadata.name}`)
+        .sort();
+      expect(project.spec.clusterResourceWhitelist.map((k: any) => `${k.group}/${k.kind}/${k.name}`).sort()).toEqual(rendered);
+      expect(project.spec.clusterResourceWhitelist.every((k: any) => k.name && !k.name.includes('*'))).toBe(true);
       expect(project.spec.sourceRepos).toEqual([find(result, 'Application', `${name}-root`).spec.source.repoURL]);
     });
   });

@@ -39,8 +39,13 @@ describe.each(envNames)('every workload in %s', (env) => {
       expect(pod.spec.hostNetwork).not.toBe(true);
     });
 
-    it('does not mount the Kubernetes API token it does not use', () => {
-      expect(pod.spec.automountServiceAccountToken).toBe(false);
+    it('mounts the Kubernetes API token only when its service account is bound to a role', () => {
+      const sa = pod.spec.serviceAccountName;
+      const bound = all.some(
+        (o) => ['RoleBinding', 'ClusterRoleBinding'].includes(o.kind) && o.subjects?.some((s: any) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === w.metadata.namespace),
+      );
+      expect(typeof pod.spec.automountServiceAccountToken).toBe('boolean');
+      if (pod.spec.automountServiceAccountToken) expect(bound).toBe(true);
     });
 
     it('is covered by a PodDisruptionBudget and a NetworkPolicy', () => {

@@ -62,14 +62,24 @@ describe.each(envNames)('WarpStream in %s', (env) => {
 
     it('sizes resources from the environment, memory request equal to its limit, GOMAXPROCS from the CPU request', () => {
       const sizing = settings[pool.settings];
-      expect(container.resources.requests.memory).toBe(`${sizing.memoryGiB}Gi`);
-      expect(container.resources.limits.memory).toBe(`${sizing.memoryGiB}Gi`);
-      expect(Number(container.resources.requests.cpu)).toBe(sizing.cpu);
+      const memory = Number.isInteger(sizing.memoryGiB) ? `${sizing.memoryGiB}Gi` : `${sizing.memoryGiB * 1024}Mi`;
+      expect(container.resources.requests.memory).toBe(memory);
+      expect(container.resources.limits.memory).toBe(memory);
+      const cpu = String(container.resources.requests.cpu);
+      expect(cpu.endsWith('m') ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu)).toBe(sizing.cpu);
       expect(envVar('GOMAXPROCS').value).toBe(String(Math.ceil(sizing.cpu)));
     });
 
-    it('probes /v1/status on the HTTP port and exposes the client port', () => {
-      for (const probe of [container.readinessProbe, container.livenessProbe]) expect(probe.httpGet).toEqual({ path: '/v1/status', port: 'http' });
+    it('is ready on /v1/status as the chart has it, but restarted only when the process stops serving', () => {
+      // warpstream-agent chart 1.0.82 templates/deployment.yaml: readiness /v1/status, 30 s delay, every 5 s.
+      expect(container.readinessProbe).toEqual({ httpGet: { path: '/v1/status', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 5, failureThreshold: 3 });
+      expect(container.livenessProbe.httpGet).toBeUndefined();
+      expect(container.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+      expect(container.livenessProbe.initialDelaySeconds).toBe(30);
+      expect(container.livenessProbe.periodSeconds * container.livenessProbe.failureThreshold).toBeGreaterThanOrEqual(60);
+    });
+
+    it('exposes the HTTP and client ports', () => {
       expect(container.ports.map((p: any) => [p.name, p.containerPort])).toEqual([['http', 8080], [pool.portName, pool.port]]);
       const service = find(result, 'Service', pool.name, 'warpstream');
       expect(service.spec.ports.map((p: any) => p.port).sort()).toEqual([8080, pool.port].sort());
@@ -80,6 +90,21 @@ describe.each(envNames)('WarpStream in %s', (env) => {
       const drain = Number(config.WARPSTREAM_GRACEFUL_SHUTDOWN_DURATION.replace(/s$/, ''));
       expect(drain).toBe(settings.gracefulShutdownSeconds ?? 300);
       expect(pod.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(drain + 60);
+      // Chart 1.0.82 values.yaml: 600 s of grace for its 300 s default drain.
+      expect(pod.spec.terminationGracePeriodSeconds).toBe(drain + 300);
+    });
+
+    it('may read its pod and node to learn its zone, as the chart grants (zone-aware routing)', () => {
+      expect(pod.spec.automountServiceAccountToken).toBe(true);
+      const sa = pod.spec.serviceAccountName;
+      const role = find(result, 'Role', `${pool.name}-pods`, 'warpstream');
+      expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+      const clusterRole = find(result, 'ClusterRole', `${pool.name}-nodes`);
+      expect(clusterRole.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+      for (const [kind, name, ns] of [['RoleBinding', `${pool.name}-pods`, 'warpstream'], ['ClusterRoleBinding', `${pool.name}-nodes`, undefined]] as const) {
+        const binding = find(result, kind, name, ns);
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: sa, namespace: 'warpstream' }]);
+      }
     });
 
     it('is scaled by its HPA within a PDB the HPA floor can honour', () => {
@@ -97,7 +122,6 @@ describe.each(envNames)('WarpStream in %s', (env) => {
       expect(pod.spec.topologySpreadConstraints.map((t: any) => t.topologyKey)).toContain('topology.kubernetes.io/zone');
       expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
-      expect(pod.spec.automountServiceAccountToken).toBe(false);
     });
 
     it('admits clients only from the platform namespaces, on the client port', () => {
@@ -134,7 +158,15 @@ describe('WarpStream production guard', () => {
     ['an image outside the environment registry', (e: any) => (e.components.warpstream.image = 'docker.io/warpstreamlabs/warpstream_agent:v833'),
       "environments/prod.ts: components.warpstream.image (\"docker.io/warpstreamlabs/warpstream_agent:v833\") must come from the environment's registry crlakehouseprod01.azurecr.io/"],
     ['an unpinned image', (e: any) => (e.components.warpstream.image = 'crlakehouseprod01.azurecr.io/warpstream/warpstream_agent'),
-      'environments/prod.ts: components.warpstream.image ("crlakehouseprod01.azurecr.io/warpstream/warpstream_agent") must be a fully qualified image reference pinned to a tag or digest'],
+      'environments/prod.ts: components.warpstream.image ("crlakehouseprod01.azurecr.io/warpstream/warpstream_agent") must be a fully qualified image reference pinned to a digest (registry/repo@sha256:...) or a tag other than latest'],
+    ['the latest tag', (e: any) => (e.components.warpstream.image = 'crlakehouseprod01.azurecr.io/warpstream/warpstream_agent:latest'),
+      'environments/prod.ts: components.warpstream.image ("crlakehouseprod01.azurecr.io/warpstream/warpstream_agent:latest") must be a fully qualified image reference pinned to a digest'],
+    ['a tiny memory size', (e: any) => (e.components.warpstream.schemaRegistry.memoryGiB = 1e-7),
+      'environments/prod.ts: components.warpstream.schemaRegistry.memoryGiB (1e-7) must be >= 0.5 (GiB)'],
+    ['a huge memory size', (e: any) => (e.components.warpstream.agent.memoryGiB = 1e300),
+      'environments/prod.ts: components.warpstream.agent.memoryGiB (1e+300) must be <= 512 (GiB)'],
+    ['a huge replica count', (e: any) => (e.components.warpstream.agent.maxReplicas = 1e20),
+      'environments/prod.ts: components.warpstream.agent.maxReplicas (100000000000000000000) must be <= 120'],
     ['fewer maximum than minimum replicas', (e: any) => (e.components.warpstream.agent.maxReplicas = 2),
       'environments/prod.ts: components.warpstream.agent.maxReplicas (2) must be >= agent.minReplicas (3)'],
     ['a malformed region', (e: any) => (e.components.warpstream.region = 'Europe'),
@@ -143,6 +175,18 @@ describe('WarpStream production guard', () => {
     const result = synthVariant('prod', change);
     expect(result.files).toBeUndefined();
     expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it('accepts an image pinned by digest, and renders fractional sizes as whole Mi and millicores', () => {
+    const digest = `crlakehousedev01.azurecr.io/warpstream/warpstream_agent@sha256:${'a'.repeat(64)}`;
+    const result = synthVariant('dev', (e) => {
+      e.components.warpstream.image = digest;
+      e.components.warpstream.schemaRegistry.memoryGiB = 1.5;
+      e.components.warpstream.schemaRegistry.cpu = 0.25;
+    });
+    const pod = find(result, 'Deployment', 'warpstream-schema-registry', 'warpstream').spec.template.spec;
+    expect(pod.containers[0].image).toBe(digest);
+    expect(pod.containers[0].resources.requests).toMatchObject({ cpu: '250m', memory: '1536Mi' });
   });
 
   it('leaves the schema registry out, and its identity, when it is switched off', () => {

@@ -4,7 +4,7 @@ import { AppProject } from '../../imports/appproject-argoproj.io';
 import { PlatformChart, recommendedLabels } from '../lib/chart';
 import { operatorNamespaces, workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
-import { SYNC_WAVE_ANNOTATION } from '../lib/sync-waves';
+import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { helmOperators, HelmOperator } from './operators';
 
 /** A directory of `dist/<env>/` that one Application syncs. */
@@ -13,13 +13,9 @@ export interface ComponentDirectory {
   readonly syncWave: number;
   /** Namespaces the directory deploys into or creates, sorted; the first is the Application's destination. */
   readonly namespaces: readonly string[];
+  /** Cluster-scoped objects the directory creates; the lakehouse project allows exactly these. */
+  readonly clusterObjects: readonly { group: string; kind: string; name: string }[];
 }
-
-/** Cluster-scoped kinds our own directories may create. */
-const OUR_CLUSTER_KINDS = [
-  { group: '', kind: 'Namespace' },
-  { group: 'external-secrets.io', kind: 'ClusterSecretStore' },
-];
 
 /** Cluster-scoped kinds the operator charts create. */
 const OPERATOR_CLUSTER_KINDS = [
@@ -29,6 +25,13 @@ const OPERATOR_CLUSTER_KINDS = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
   { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
 ];
+
+/**
+ * Cascade deletion with foreground propagation, in its domain-qualified form (the bare
+ * `resources-finalizer.argocd.argoproj.io` makes the API server warn). Argo CD v3.5.1
+ * pkg/apis/application/v1alpha1/application_defaults.go, ForegroundPropagationPolicyFinalizer.
+ */
+export const CASCADE_DELETE_FINALIZER = 'resources-finalizer.argocd.argoproj.io/foreground';
 
 const RETRY = { limit: 10, backoff: { duration: '10s', factor: 2, maxDuration: '5m' } };
 
@@ -44,10 +47,12 @@ export class ArgoCdChart extends PlatformChart {
     const ns = gitops.argocdNamespace;
     const destination = (namespace: string) => ({ server: gitops.destinationServer, namespace });
     const labels = (name: string) => recommendedLabels(name, 'gitops');
+    // The AppProjects sync before every Application of the root app that names them.
+    const projectMetadata = (name: string) => ({ name, namespace: ns, labels: labels(name), annotations: { [SYNC_WAVE_ANNOTATION]: String(syncWaves.projects) } });
     const projects = { bootstrap: `${env}-bootstrap`, operators: `${env}-operators`, lakehouse: `${env}-lakehouse` };
 
     new AppProject(this, 'project-bootstrap', {
-      metadata: { name: projects.bootstrap, namespace: ns, labels: labels(projects.bootstrap) },
+      metadata: projectMetadata(projects.bootstrap),
       spec: {
         description: `aks-lakehouse ${env}: the app-of-apps; may only manage Applications and AppProjects`,
         sourceRepos: [gitops.repoURL],
@@ -60,7 +65,7 @@ export class ArgoCdChart extends PlatformChart {
       },
     });
     new AppProject(this, 'project-operators', {
-      metadata: { name: projects.operators, namespace: ns, labels: labels(projects.operators) },
+      metadata: projectMetadata(projects.operators),
       spec: {
         description: `aks-lakehouse ${env}: third-party operators from pinned upstream Helm charts`,
         sourceRepos: helmOperators.map((o) => o.repoURL).sort(),
@@ -71,12 +76,13 @@ export class ArgoCdChart extends PlatformChart {
     });
     const lakehouseNamespaces = new Set(directories.flatMap((d) => d.namespaces));
     new AppProject(this, 'project-lakehouse', {
-      metadata: { name: projects.lakehouse, namespace: ns, labels: labels(projects.lakehouse) },
+      metadata: projectMetadata(projects.lakehouse),
       spec: {
         description: `aks-lakehouse ${env}: the platform's own manifests from dist/${env}/`,
         sourceRepos: [gitops.repoURL],
         destinations: [...lakehouseNamespaces].sort().map(destination),
-        clusterResourceWhitelist: OUR_CLUSTER_KINDS,
+        // Exactly the cluster-scoped objects of our directories, by name.
+        clusterResourceWhitelist: directories.flatMap((d) => d.clusterObjects).sort((a, b) => `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`)),
       },
     });
 
@@ -89,7 +95,7 @@ export class ArgoCdChart extends PlatformChart {
           annotations: props.wave === undefined ? undefined : { [SYNC_WAVE_ANNOTATION]: String(props.wave) },
           // Deleting a component Application deletes what it deployed. The root and the operators
           // carry no finalizer: deleting them must not cascade into every workload or every CRD.
-          finalizers: props.cascadeDelete ? ['resources-finalizer.argocd.argoproj.io'] : undefined,
+          finalizers: props.cascadeDelete ? [CASCADE_DELETE_FINALIZER] : undefined,
         },
         spec: {
           project: props.project,

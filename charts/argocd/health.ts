@@ -42,23 +42,70 @@ if (lifecycle == "STABLE" or lifecycle == "DEPLOYED") and jm == "READY" then
 end
 return { status = "Progressing", message = "lifecycle " .. lifecycle .. ", job manager " .. jm .. ", job " .. tostring(job) }
 `,
-  // Strimzi 1.2: status.conditions Ready/NotReady and status.observedGeneration.
-  'kafka.strimzi.io_KafkaConnect': `
+  'kafka.strimzi.io_KafkaConnect': strimziHealth(''),
+  // KafkaConnector also reports the Connect REST status of the connector and its tasks
+  // (status.connectorStatus, the body of GET /connectors/<name>/status). Strimzi 1.2.0 restarts
+  // failed connectors itself (spec.autoRestart), so FAILED is Degraded until a restart works.
+  'kafka.strimzi.io_KafkaConnector': strimziHealth(`
+local cs = st.connectorStatus
+if cs == nil or cs.connector == nil then
+  return { status = "Progressing", message = "Waiting for the connector status from Kafka Connect" }
+end
+local state = cs.connector.state or "UNKNOWN"
+if state == "FAILED" then
+  return { status = "Degraded", message = "Connector FAILED: " .. tostring(cs.connector.trace or "") }
+end
+for _, t in ipairs(cs.tasks or {}) do
+  if t.state == "FAILED" then
+    return { status = "Degraded", message = "Task " .. tostring(t.id) .. " FAILED: " .. tostring(t.trace or "") }
+  end
+end
+if state == "PAUSED" or state == "STOPPED" then
+  return { status = "Suspended", message = "Connector " .. state }
+end
+if state ~= "RUNNING" then
+  return { status = "Progressing", message = "Connector " .. state }
+end
+for _, t in ipairs(cs.tasks or {}) do
+  if t.state ~= "RUNNING" then
+    return { status = "Progressing", message = "Task " .. tostring(t.id) .. " " .. tostring(t.state) }
+  end
+end
+`),
+};
+
+/**
+ * Health of a Strimzi 1.2.0 custom resource. Strimzi reports failure as condition
+ * `NotReady=True` (never `Ready=False`; StatusUtils in strimzi-kafka-operator 1.2.0) and
+ * `Warning` conditions alongside either. `extra` runs once Ready is True and may return a
+ * more precise status; without one the resource is Healthy. Replacing Argo CD's built-in
+ * check for these kinds makes this the only check that runs.
+ */
+function strimziHealth(extra: string): string {
+  return `
 local st = obj.status
 if st == nil or st.observedGeneration == nil or obj.metadata.generation == nil or st.observedGeneration < obj.metadata.generation then
   return { status = "Progressing", message = "Waiting for the Strimzi operator to observe the spec" }
 end
+local ready = false
 for _, c in ipairs(st.conditions or {}) do
-  if c.type == "Ready" and c.status == "True" then
-    return { status = "Healthy", message = "Ready" }
-  end
-  if c.type == "Ready" and c.status == "False" then
+  if c.type == "NotReady" and c.status == "True" then
     return { status = "Degraded", message = (c.reason or "NotReady") .. ": " .. (c.message or "") }
   end
+  if c.type == "Ready" and c.status == "False" then
+    return { status = "Degraded", message = (c.reason or "Ready=False") .. ": " .. (c.message or "") }
+  end
+  if c.type == "Ready" and c.status == "True" then
+    ready = true
+  end
 end
-return { status = "Progressing", message = "Waiting for the Ready condition" }
-`,
-};
+if not ready then
+  return { status = "Progressing", message = "Waiting for the Ready condition" }
+end
+${extra.trim()}
+return { status = "Healthy", message = "Ready" }
+`;
+}
 
 export const HEALTH_CHECKS_FILE = 'argocd-cm.health-checks.yaml';
 

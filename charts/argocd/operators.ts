@@ -20,11 +20,28 @@ export interface HelmOperator {
 }
 
 const replicas = (env: BaseEnvironment) => (env.operators.highAvailability ? 2 : 1);
+/** A PodDisruptionBudget for a component that runs more than one replica. */
+const pdb = (env: BaseEnvironment) => ({ enabled: env.operators.highAvailability, minAvailable: 1 });
 
-const webhookCaBundle = [
-  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
-];
+const validatingWebhookCaBundle = { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] };
+const mutatingWebhookCaBundle = { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] };
+
+/** Labels of the Flink operator's pods (chart 1.15.0 `flink-operator.selectorLabels`: the chart name). */
+export const FLINK_OPERATOR_SELECTOR = { 'app.kubernetes.io/name': 'flink-kubernetes-operator' } as const;
+
+/**
+ * The operator's own configuration, appended to the chart's defaults (values
+ * `defaultConfiguration.append: true`). The first two lines repeat the chart's default
+ * overrides, which setting this value replaces. Keys: flink-kubernetes-operator 1.15.0
+ * docs/content/docs/operations/configuration.md.
+ */
+const flinkOperatorConf = (ha: boolean) =>
+  [
+    'kubernetes.operator.reconcile.interval: 15 s',
+    'kubernetes.operator.observer.progress-check.interval: 5 s',
+    ...(ha ? ['kubernetes.operator.leader-election.enabled: true', 'kubernetes.operator.leader-election.lease-name: flink-operator-lease'] : []),
+    '',
+  ].join('\n');
 
 export const helmOperators: readonly HelmOperator[] = [
   {
@@ -33,7 +50,8 @@ export const helmOperators: readonly HelmOperator[] = [
     namespace: operatorNamespaces.certManager,
     repoURL: 'https://charts.jetstack.io',
     chart: 'cert-manager',
-    version: 'v1.19.2',
+    // The newest patch of the 1.19 line (security fixes after v1.19.2).
+    version: 'v1.19.6',
     syncWave: syncWaves.certManager,
     podSecurity: 'restricted',
     values: (env) => ({
@@ -41,11 +59,13 @@ export const helmOperators: readonly HelmOperator[] = [
       // The default leader-election namespace is kube-system; keep cert-manager inside its own.
       global: { leaderElection: { namespace: operatorNamespaces.certManager } },
       replicaCount: replicas(env),
-      webhook: { replicaCount: replicas(env) },
-      cainjector: { replicaCount: replicas(env) },
-      podDisruptionBudget: { enabled: env.operators.highAvailability },
+      podDisruptionBudget: pdb(env),
+      webhook: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
+      cainjector: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
     }),
-    ignoreDifferences: webhookCaBundle,
+    // The CA injector writes caBundle into cert-manager's own webhooks (chart templates
+    // webhook-validating-webhook.yaml and webhook-mutating-webhook.yaml carry inject-ca-from-secret).
+    ignoreDifferences: [validatingWebhookCaBundle, mutatingWebhookCaBundle],
   },
   {
     name: 'external-secrets',
@@ -58,16 +78,17 @@ export const helmOperators: readonly HelmOperator[] = [
     values: (env) => ({
       installCRDs: true,
       replicaCount: replicas(env),
+      // The controller and the cert controller both elect a leader with this flag (chart 2.9.0
+      // deployment.yaml and cert-controller-deployment.yaml pass --enable-leader-election).
       leaderElect: env.operators.highAvailability,
-      podDisruptionBudget: { enabled: env.operators.highAvailability, minAvailable: 1 },
-      webhook: { replicaCount: replicas(env) },
-      certController: { replicaCount: replicas(env) },
+      podDisruptionBudget: pdb(env),
+      webhook: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
+      certController: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
     }),
-    // ESO's cert-controller writes the CA bundle into its webhooks and CRD conversion config.
-    ignoreDifferences: [
-      ...webhookCaBundle,
-      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.conversion.webhook.clientConfig.caBundle'] },
-    ],
+    // ESO's cert controller writes the CA bundle into its ValidatingWebhookConfiguration. Chart
+    // 2.9.0 has no mutating webhook, and CRD conversion is off (crds.conversion.enabled: false),
+    // so nothing else is written after sync.
+    ignoreDifferences: [validatingWebhookCaBundle],
   },
   {
     name: 'flink-kubernetes-operator',
@@ -79,13 +100,17 @@ export const helmOperators: readonly HelmOperator[] = [
     syncWave: syncWaves.operators,
     // The chart's pod security context sets a user but not seccomp or dropped capabilities.
     podSecurity: 'baseline',
-    values: () => ({
+    values: (env) => ({
       watchNamespaces: [workloadNamespaces.flink],
       webhook: { create: true },
-      // One replica: more need operator leader election, which the chart leaves off.
-      replicas: 1,
+      // values.yaml: "Replicas must be 1 unless operator leader election is configured" and
+      // "Strategy type must be Recreate unless leader election is configured".
+      replicas: replicas(env),
+      strategy: { type: env.operators.highAvailability ? 'RollingUpdate' : 'Recreate' },
+      defaultConfiguration: { create: true, append: true, 'flink-conf.yaml': flinkOperatorConf(env.operators.highAvailability) },
     }),
-    ignoreDifferences: webhookCaBundle,
+    // cert-manager's CA injector fills both webhooks (chart templates/webhook/*_webhook_configuration.yaml, inject-ca-from).
+    ignoreDifferences: [validatingWebhookCaBundle, mutatingWebhookCaBundle],
   },
   {
     name: 'strimzi-kafka-operator',
@@ -98,11 +123,10 @@ export const helmOperators: readonly HelmOperator[] = [
     values: (env) => ({
       watchNamespaces: [workloadNamespaces.kafkaConnect],
       replicas: replicas(env),
+      leaderElection: { enable: true },
+      podDisruptionBudget: { enabled: env.operators.highAvailability, minAvailable: 1 },
     }),
-    // The API server drops `deprecated: false` from CRD versions, so Argo CD would report
-    // Strimzi's CRDs OutOfSync forever (strimzi-kafka-operator #12058).
-    ignoreDifferences: [
-      { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', jqPathExpressions: ['.spec.versions[]?.deprecated'] },
-    ],
+    // Nothing to ignore: the 1.2.0 CRDs no longer carry `deprecated: false` (strimzi #12058),
+    // and the operator writes no webhooks.
   },
 ];

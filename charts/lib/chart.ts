@@ -52,6 +52,15 @@ export class PlatformChart extends Chart {
     this.syncWave = props.syncWave;
   }
 
+  /** Cluster-scoped objects of this chart (group, kind, name), sorted: the Argo CD project allows exactly these. */
+  clusterObjects(): { group: string; kind: string; name: string }[] {
+    return this.node
+      .findAll()
+      .filter((c): c is ApiObject => c instanceof ApiObject && Chart.of(c) === this && !c.metadata.namespace)
+      .map((o) => ({ group: o.apiGroup === 'core' ? '' : o.apiGroup, kind: o.kind, name: o.name }))
+      .sort((a, b) => `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`));
+  }
+
   /** Namespaces this chart deploys into or creates, sorted. */
   namespaces(): string[] {
     const found = new Set<string>();

@@ -1,5 +1,8 @@
 import * as z from 'zod/mini';
+import { operatorNamespaces, workloadNamespaces } from './namespaces';
 import { integer, pattern, rules } from './validation';
+
+const platformNamespaces: string[] = [...Object.values(workloadNamespaces), ...Object.values(operatorNamespaces)].sort();
 
 /** Azure facts of one environment: where the platform's Azure resources live and what they are called. */
 export const azureSchema = z
@@ -53,8 +56,15 @@ export const protectionSchema = z.strictObject({
 export const gitopsSchema = z.strictObject({
   /** The Git repository Argo CD syncs `dist/<env>/` from. */
   repoURL: pattern(/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/, 'must be an https://, ssh:// or git@ Git URL'),
-  targetRevision: z.string().check(z.minLength(1, 'must not be empty')),
-  argocdNamespace: z._default(rules.dnsLabel, 'argocd'),
+  /** A branch, tag or commit; Argo CD does not trim it, so whitespace would name no revision. */
+  targetRevision: pattern(/^[^\s]{1,255}$/, 'must be a branch, tag or commit SHA without whitespace'),
+  /** Where Argo CD runs; never a namespace of the platform (its Applications would be pruned with them). */
+  argocdNamespace: z._default(
+    rules.dnsLabel.check(
+      z.refine((ns: string) => !platformNamespaces.includes(ns), `must not be a namespace of the platform (${platformNamespaces.join(', ')})`),
+    ),
+    'argocd',
+  ),
   destinationServer: z._default(pattern(/^https:\/\/[^\s]+$/, 'must be an https:// Kubernetes API URL'), 'https://kubernetes.default.svc'),
 });
 

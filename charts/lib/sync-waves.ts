@@ -3,6 +3,8 @@
  * the Flink and Strimzi operators create RBAC in the namespaces they watch.
  */
 export const syncWaves = {
+  /** AppProjects, before any Application that names them. */
+  projects: -4,
   namespaces: -3,
   certManager: -2,
   operators: -1,

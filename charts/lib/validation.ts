@@ -4,8 +4,12 @@ import { ConfigError, ConfigErrors } from './errors';
 /** A string matching `re`; `expected` completes the sentence "<key> (<value>) ...". */
 export const pattern = (re: RegExp, expected: string) => z.string().check(z.regex(re, expected));
 
-/** An integer in [min, max]. */
-export const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+/**
+ * An integer in [min, max]. (Not z.int(): its own safe-integer bound would be reported
+ * beside, or instead of, the real one.)
+ */
+export const integer = (min: number, max: number) =>
+  z.number().check(z.refine((n: number) => Number.isInteger(n), 'must be an integer'), z.minimum(min), z.maximum(max));
 
 /** Field rules shared by the environment model and the captured Azure outputs. */
 export const rules = {
@@ -22,9 +26,10 @@ export const rules = {
   location: pattern(/^[a-z][a-z0-9]+$/, 'must be an Azure region name such as westeurope'),
   resourceId: pattern(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/[^/]+\/.+$/i, 'must be a full Azure resource ID'),
   cidr: pattern(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, 'must be an IPv4 address or CIDR range'),
+  // Pinned: a digest (preferred), a tag and digest, or a tag other than `latest`, which moves.
   image: pattern(
-    /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/,
-    'must be a fully qualified image reference pinned to a tag or digest',
+    /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:(?!latest(@|$))\w[\w.-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,
+    'must be a fully qualified image reference pinned to a digest (registry/repo@sha256:...) or a tag other than latest',
   ),
 };
 

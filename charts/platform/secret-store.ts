@@ -42,7 +42,9 @@ export class SecretStoreChart extends PlatformChart {
             authType: AuthType.WORKLOAD_IDENTITY,
             environmentType: CloudType.PUBLIC_CLOUD,
             vaultUrl: platform.keyVault.vaultUrl,
-            tenantId: platform.env.azure.tenantId,
+            // No tenantId here: the service account's tenant-id annotation carries it, and ESO
+            // v2.9.0 refuses a tenant given in both places ("multiple tenantID found",
+            // providers/v1/azure/keyvault/keyvault.go, authorizerForWorkloadIdentity).
             serviceAccountRef: { name: this.identity.serviceAccountName, namespace: this.identity.namespace },
           },
         },

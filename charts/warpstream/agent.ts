@@ -29,7 +29,11 @@ export interface WarpstreamAgentProps {
   readonly keyVaultSecrets: { readonly agentKey: string; readonly virtualClusterId: string };
   /** Namespaces whose pods may reach the client port. */
   readonly clientNamespaces: readonly string[];
-  /** @default 60 - seconds added to the drain time for the pod's termination grace period */
+  /**
+   * Seconds added to the drain time for the pod's termination grace period; at least 60
+   * (chart: "at minimum 1 minute longer" than the drain).
+   * @default 300 - the chart's 600 s grace for its 300 s default drain
+   */
   readonly shutdownMarginSeconds?: number;
 }
 
@@ -53,8 +57,10 @@ export class WarpstreamAgent extends Construct {
     const selector = selectorLabels(name);
     this.clientPort = props.role === 'agent' ? WARPSTREAM_PORTS.kafka : WARPSTREAM_PORTS.schemaRegistry;
     this.serviceName = name;
-    // The chart keeps 600 s for a 300 s drain and asks for at least one minute more than the drain.
-    this.terminationGracePeriodSeconds = props.gracefulShutdownSeconds + (props.shutdownMarginSeconds ?? 60);
+    // warpstream-agent chart 1.0.82 values.yaml: terminationGracePeriodSeconds 600 for a 300 s drain.
+    const margin = props.shutdownMarginSeconds ?? 300;
+    if (margin < 60) throw new Error(`[${this.node.path}] shutdownMarginSeconds (${margin}) must be >= 60: the grace period must outlast the drain by a minute`);
+    this.terminationGracePeriodSeconds = props.gracefulShutdownSeconds + margin;
 
     this.identity = new WorkloadIdentity(this, 'identity', platform, { identityName: name, namespace, labels });
     const bucket = platform.lake.container('warpstream').grantReadWrite(this.identity);
@@ -82,13 +88,26 @@ export class WarpstreamAgent extends Construct {
         ? { name: 'kafka', containerPort: WARPSTREAM_PORTS.kafka, protocol: 'TCP' }
         : { name: 'schema-registry', containerPort: WARPSTREAM_PORTS.schemaRegistry, protocol: 'TCP' },
     ];
-    const memory = `${props.memoryGiB}Gi`;
-    const probe = (failureThreshold: number) => ({
+    const memory = quantityGiB(props.memoryGiB);
+    // Readiness as the chart 1.0.82 has it: /v1/status, 30 s initial delay, every 5 s.
+    const readinessProbe = {
       httpGet: { path: '/v1/status', port: k8s.IntOrString.fromString('http') },
-      initialDelaySeconds: 10,
+      initialDelaySeconds: 30,
       periodSeconds: 5,
-      failureThreshold,
-    });
+      failureThreshold: 3,
+    };
+    // Liveness differs from the chart on purpose: /v1/status answers for the agent's health,
+    // including its reach to the control plane and the bucket, so a liveness check on it
+    // restarts every agent at once during a control-plane or storage blip and turns a
+    // degraded cluster into a down one. Liveness asks only whether the process still serves
+    // HTTP, and gives it a minute before a restart.
+    const livenessProbe = {
+      tcpSocket: { port: k8s.IntOrString.fromString('http') },
+      initialDelaySeconds: 30,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 6,
+    };
 
     new k8s.KubeDeployment(this, 'Resource', {
       metadata: {
@@ -98,6 +117,7 @@ export class WarpstreamAgent extends Construct {
         annotations: {
           // checkov reads per-resource skips from annotations.
           'checkov.io/skip1': 'CKV_K8S_35=the virtual cluster ID is an identifier, not a credential; the agent key is a file',
+          'checkov.io/skip2': 'CKV_K8S_38=the agent reads its pod and node through the API to learn its zone (chart 1.0.82 RBAC)',
         },
       },
       spec: {
@@ -112,7 +132,10 @@ export class WarpstreamAgent extends Construct {
           },
           spec: {
             serviceAccountName: this.identity.serviceAccountName,
-            automountServiceAccountToken: false,
+            // The agent reads its pod and node to learn its availability zone and routes clients
+            // to agents in their own zone; without the token that silently turns off and
+            // cross-zone traffic is billed (chart 1.0.82 serviceAccount.automountServiceAccountToken: true).
+            automountServiceAccountToken: true,
             terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
             securityContext: {
               runAsNonRoot: true,
@@ -142,11 +165,11 @@ export class WarpstreamAgent extends Construct {
                   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 ],
                 ports,
-                readinessProbe: probe(3),
-                livenessProbe: probe(5),
+                readinessProbe,
+                livenessProbe,
                 resources: {
                   requests: {
-                    cpu: k8s.Quantity.fromString(String(props.cpu)),
+                    cpu: k8s.Quantity.fromString(quantityCpu(props.cpu)),
                     memory: k8s.Quantity.fromString(memory),
                     'ephemeral-storage': k8s.Quantity.fromString('100Mi'),
                   },
@@ -172,6 +195,8 @@ export class WarpstreamAgent extends Construct {
         },
       },
     });
+
+    this.grantZoneDiscovery(name, namespace, labels);
 
     new k8s.KubeService(this, 'service', {
       metadata: { name, namespace, labels },
@@ -232,6 +257,46 @@ export class WarpstreamAgent extends Construct {
       },
     });
   }
+
+  /**
+   * Read access to pods in the namespace and to nodes, as chart 1.0.82 grants it
+   * (templates/role.yaml, clusterrole.yaml): the agent reads the node it runs on for its
+   * `topology.kubernetes.io/zone`.
+   */
+  private grantZoneDiscovery(name: string, namespace: string, labels: Record<string, string>): void {
+    const read = ['get', 'list', 'watch'];
+    const subjects = [{ kind: 'ServiceAccount', name: this.identity.serviceAccountName, namespace }];
+    new k8s.KubeRole(this, 'pod-reader', {
+      metadata: { name: `${name}-pods`, namespace, labels },
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: read }],
+    });
+    new k8s.KubeRoleBinding(this, 'pod-reader-binding', {
+      metadata: { name: `${name}-pods`, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${name}-pods` },
+      subjects,
+    });
+    new k8s.KubeClusterRole(this, 'node-reader', {
+      metadata: { name: `${name}-nodes`, labels },
+      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: read }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'node-reader-binding', {
+      metadata: { name: `${name}-nodes`, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${name}-nodes` },
+      subjects,
+    });
+  }
+}
+
+/** Memory in GiB as a Kubernetes quantity: whole Gi, else whole Mi (never `1e-7Gi`). */
+export function quantityGiB(gib: number): string {
+  if (Number.isInteger(gib)) return `${gib}Gi`;
+  return `${Math.round(gib * 1024)}Mi`;
+}
+
+/** CPU cores as a Kubernetes quantity: whole cores, else whole millicores. */
+export function quantityCpu(cores: number): string {
+  if (Number.isInteger(cores)) return String(cores);
+  return `${Math.round(cores * 1000)}m`;
 }
 
 /** A stable digest of configuration: a change rolls the pods. */

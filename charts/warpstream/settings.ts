@@ -3,9 +3,9 @@ import { integer, pattern, rules } from '../lib/validation';
 
 const workload = {
   /** vCPUs requested; GOMAXPROCS is set to its ceiling (WarpStream sizes caches by it). */
-  cpu: z.number().check(z.positive(), z.maximum(64)),
+  cpu: z.number().check(z.gte(0.25, 'must be >= 0.25 (a quarter vCPU)'), z.lte(64, 'must be <= 64')),
   /** Memory request and limit, GiB (kept equal, as WarpStream recommends). */
-  memoryGiB: z.number().check(z.positive(), z.maximum(512)),
+  memoryGiB: z.number().check(z.gte(0.5, 'must be >= 0.5 (GiB)'), z.lte(512, 'must be <= 512 (GiB)')),
   minReplicas: integer(1, 120),
   maxReplicas: integer(1, 120),
 };
@@ -38,7 +38,8 @@ export const warpstreamSettings = z
         if (w.maxReplicas < w.minReplicas) {
           ctx.addIssue({ code: 'custom', path: [key, 'maxReplicas'], message: `must be >= ${key}.minReplicas (${w.minReplicas})` });
         }
-        if (!s.enforceProductionResources) continue;
+        // Sizes outside their own bounds are reported by them alone.
+        if (!s.enforceProductionResources || !(w.cpu >= 0.25 && w.cpu <= 64 && w.memoryGiB >= 0.5 && w.memoryGiB <= 512)) continue;
         if (!Number.isInteger(w.cpu)) {
           ctx.addIssue({ code: 'custom', path: [key, 'cpu'], message: 'must be a whole number of vCPUs when enforceProductionResources is on' });
         }
