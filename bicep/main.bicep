@@ -35,11 +35,17 @@ param keyVaultName string
 @maxLength(50)
 param containerRegistryName string
 
-@description('Required. Name of the existing AKS cluster (OIDC issuer and workload identity enabled).')
-param aksClusterName string
+@description('Required. OIDC issuer URL of the AKS cluster; npm run deploy reads it from the cluster (az aks show) and passes it in.')
+@minLength(9)
+param aksOidcIssuerUrl string
 
-@description('Required. Resource group of the existing AKS cluster.')
-param aksResourceGroup string
+@description('Required. Object ID of the AKS kubelet identity; npm run deploy reads it from the cluster and passes it in, so what-if can name the AcrPull assignment.')
+@minLength(36)
+@maxLength(36)
+param kubeletPrincipalId string
+
+@description('Optional. True when the kubelet already holds AcrPull on the registry (az aks update --attach-acr made one with a name of its own); npm run deploy finds out.')
+param kubeletAcrPullExists bool = false
 
 @description('Required. Network exposure of storage, Key Vault and registry.')
 param network networkType
@@ -59,18 +65,49 @@ param containers array
 @description('Required. Identities with their federated subjects and grants (identityType[] of types.bicep, from the ledger).')
 param identities array
 
-/*** EXISTING RESOURCES ***/
+/*** VARIABLES ***/
 
-resource aks 'Microsoft.ContainerService/managedClusters@2025-07-01' existing = {
-  name: aksClusterName
-  scope: resourceGroup(aksResourceGroup)
+var privateEndpoints = !empty(network.privateEndpointSubnetId)
+var createDnsZones = privateEndpoints && empty(network.privateDnsZoneResourceGroupId)
+
+// privatelink zones per sub-resource (Azure Private Endpoint DNS zone values).
+var dnsZoneNames = {
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  dfs: 'privatelink.dfs.${environment().suffixes.storage}'
+  vault: 'privatelink.vaultcore.azure.net'
+  registry: 'privatelink${environment().suffixes.acrLoginServer}'
 }
+var dnsZoneGroup = createDnsZones ? resourceGroup().id : network.privateDnsZoneResourceGroupId
+var dnsZonePrefix = '${dnsZoneGroup}/providers/Microsoft.Network/privateDnsZones/'
+
+// Nested deployment names are limited to 64 characters: 50 of the readable name, a hyphen
+// and a 13-character uniqueString.
+var deploymentPrefix = take(deployment().name, 40)
 
 /*** RESOURCES ***/
 
-module storage 'modules/storage.bicep' = {
-  name: '${deployment().name}-storage'
+module dnsZones 'modules/private-dns-zones.bicep' = if (createDnsZones) {
+  name: '${deploymentPrefix}-dns-zones'
   params: {
+    zoneNames: [
+      dnsZoneNames.blob
+      dnsZoneNames.dfs
+      dnsZoneNames.vault
+      dnsZoneNames.registry
+    ]
+    virtualNetworkId: network.virtualNetworkId
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: '${deploymentPrefix}-storage'
+  dependsOn: [
+    dnsZones
+  ]
+  params: {
+    blobDnsZoneId: '${dnsZonePrefix}${dnsZoneNames.blob}'
+    dfsDnsZoneId: '${dnsZonePrefix}${dnsZoneNames.dfs}'
     name: storageAccountName
     location: location
     tags: tags
@@ -82,8 +119,12 @@ module storage 'modules/storage.bicep' = {
 }
 
 module keyVault 'modules/key-vault.bicep' = {
-  name: '${deployment().name}-key-vault'
+  name: '${deploymentPrefix}-key-vault'
+  dependsOn: [
+    dnsZones
+  ]
   params: {
+    dnsZoneId: '${dnsZonePrefix}${dnsZoneNames.vault}'
     name: keyVaultName
     location: location
     tags: tags
@@ -94,19 +135,30 @@ module keyVault 'modules/key-vault.bicep' = {
 }
 
 module registry 'modules/container-registry.bicep' = {
-  name: '${deployment().name}-registry'
+  name: '${deploymentPrefix}-registry'
+  dependsOn: [
+    dnsZones
+  ]
   params: {
     name: containerRegistryName
     location: location
     tags: tags
     network: network
-    kubeletPrincipalId: aks.properties.identityProfile.kubeletidentity.objectId
+    dnsZoneId: '${dnsZonePrefix}${dnsZoneNames.registry}'
+    kubeletPrincipalId: kubeletPrincipalId
+    kubeletAcrPullExists: kubeletAcrPullExists
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
 }
 
+// Names and scopes inside come from parameters only (never from module outputs), so
+// what-if can evaluate them; dependsOn keeps the order.
 module workloadIdentities 'modules/workload-identity.bicep' = [for identity in identities: {
-  name: '${deployment().name}-id-${identity.name}'
+  name: '${take('${deploymentPrefix}-id-${identity.name}', 50)}-${uniqueString(identity.name)}'
+  dependsOn: [
+    storage
+    keyVault
+  ]
   params: {
     name: 'id-${namePrefix}-${identity.name}'
     location: location
@@ -117,9 +169,9 @@ module workloadIdentities 'modules/workload-identity.bicep' = [for identity in i
     storageGrants: identity.storage
     storageAccountGrants: identity.storageAccount
     keyVaultGrants: identity.keyVault
-    issuerUrl: aks.properties.oidcIssuerProfile.issuerURL
-    storageAccountName: storage.outputs.name
-    keyVaultName: keyVault.outputs.name
+    issuerUrl: aksOidcIssuerUrl
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
   }
 }]
 
@@ -142,6 +194,9 @@ output storageEndpoints object = storage.outputs.endpoints
 
 @description('URI of the Key Vault.')
 output keyVaultUri string = keyVault.outputs.uri
+
+@description('Soft-delete retention of the Key Vault in days, as created; it cannot change afterwards.')
+output keyVaultSoftDeleteDays int = keyVault.outputs.softDeleteRetentionInDays
 
 @description('Login server of the container registry.')
 output containerRegistryLoginServer string = registry.outputs.loginServer

@@ -21,10 +21,11 @@ type storageAccountRoleType = 'Storage Blob Delegator'
 type keyVaultRoleType = 'Key Vault Secrets User'
 
 @export()
-@description('A Kubernetes service account federated to an identity: system:serviceaccount:<namespace>:<serviceAccount>.')
+@description('A Kubernetes service account federated to an identity: system:serviceaccount:<namespace>:<serviceAccount>. credentialName is the federated credential name synth derived: at most 120 characters, unique per subject.')
 type subjectType = {
   namespace: string
   serviceAccount: string
+  credentialName: string
 }
 
 @export()
@@ -61,11 +62,14 @@ type identityType = {
 type publicNetworkAccessType = 'Enabled' | 'Disabled'
 
 @export()
-@description('Network exposure of the storage account, Key Vault and registry. allowedIpRanges is string[] of IPv4 addresses or CIDR ranges; privateEndpointSubnetId is empty for none.')
+@description('Network paths to the storage account, Key Vault and registry. allowedIpRanges is string[] of public IPv4 addresses or CIDR ranges (operators); aksSubnetIds is string[] of AKS node subnets allowed through the firewalls by VNet rules (their service endpoints Microsoft.Storage and Microsoft.KeyVault must be on); privateEndpointSubnetId is empty for no private endpoints; privateDnsZoneResourceGroupId names the resource group of existing privatelink zones, empty to create them here and link them to virtualNetworkId.')
 type networkType = {
   publicNetworkAccess: publicNetworkAccessType
   allowedIpRanges: array
+  aksSubnetIds: array
   privateEndpointSubnetId: string
+  privateDnsZoneResourceGroupId: string
+  virtualNetworkId: string
 }
 
 @export()

@@ -100,6 +100,16 @@ function readOutputs(name: string, env: Environment, input: SynthInput): AzureOu
       ([key, value, setting]) =>
         new ConfigError(file, key, outputs[key], `must match ${envFile(name)} ${setting} (${JSON.stringify(value)}); deploy again with \`npm run deploy -- ${name}\` after changing the environment`),
     );
+  if (outputs.keyVaultSoftDeleteDays !== env.protection.keyVaultSoftDeleteDays) {
+    errors.push(
+      new ConfigError(
+        envFile(name),
+        'protection.keyVaultSoftDeleteDays',
+        env.protection.keyVaultSoftDeleteDays,
+        `cannot change after the vault was created with ${outputs.keyVaultSoftDeleteDays} days (${file}); Azure refuses the update. Put it back, or create a new vault`,
+      ),
+    );
+  }
   if (errors.length > 0) throw new ConfigErrors(errors);
   return outputs;
 }

@@ -17,8 +17,13 @@ export default defineEnvironment({
     keyVaultName: 'kv-lakehouse-dev-01',
     containerRegistryName: 'crlakehousedev01',
     network: {
+      // Public endpoints behind firewalls: the office range, and the AKS node subnet through
+      // its Microsoft.Storage and Microsoft.KeyVault service endpoints.
       publicNetworkAccess: 'Enabled',
       allowedIpRanges: ['203.0.113.0/24'],
+      aksSubnetIds: [
+        '/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/snet-aks-nodes',
+      ],
     },
     tags: { costCenter: 'data-platform' },
   },
@@ -26,7 +31,9 @@ export default defineEnvironment({
     deleteLock: false,
     blobSoftDeleteDays: 7,
     containerSoftDeleteDays: 7,
+    // Fixed once the vault exists.
     keyVaultSoftDeleteDays: 7,
+    keyVaultPurgeProtection: true,
   },
   gitops: {
     repoURL: 'https://github.com/example-org/aks-lakehouse.git',

@@ -17,9 +17,13 @@ export default defineEnvironment({
     keyVaultName: 'kv-lakehouse-prod-01',
     containerRegistryName: 'crlakehouseprod01',
     network: {
+      // Private endpoints only; the privatelink zones are created here and linked to vnet-prod.
+      // Name an existing hub's zones with privateEndpoints.dnsZoneResourceGroupId instead.
       publicNetworkAccess: 'Disabled',
-      privateEndpointSubnetId:
-        '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/snet-private-endpoints',
+      privateEndpoints: {
+        subnetId:
+          '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/snet-private-endpoints',
+      },
     },
     logAnalyticsWorkspaceId:
       '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-monitoring-prod/providers/Microsoft.OperationalInsights/workspaces/log-platform-prod',
@@ -29,7 +33,9 @@ export default defineEnvironment({
     deleteLock: true,
     blobSoftDeleteDays: 30,
     containerSoftDeleteDays: 30,
+    // Fixed once the vault exists.
     keyVaultSoftDeleteDays: 90,
+    keyVaultPurgeProtection: true,
   },
   gitops: {
     repoURL: 'https://github.com/example-org/aks-lakehouse.git',

@@ -14,12 +14,13 @@ import { manifestFile, pinnedDir } from './pinned.mjs';
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 
+/** Drops prose keywords; a property that happens to be named `description` is a schema object and stays. */
 function withoutProse(node) {
   if (Array.isArray(node)) return node.map(withoutProse);
   if (!node || typeof node !== 'object') return node;
   return Object.fromEntries(
     Object.entries(node)
-      .filter(([key]) => !['description', 'examples', 'markdownDescription', 'title'].includes(key))
+      .filter(([key, value]) => !(['description', 'examples', 'markdownDescription', 'title'].includes(key) && (typeof value === 'string' || Array.isArray(value))))
       .map(([key, value]) => [key, withoutProse(value)]),
   );
 }
@@ -38,11 +39,8 @@ export function derive(pinnedPath, upstream) {
   return upstream;
 }
 
-if (process.argv[1] === import.meta.filename) {
-  const [pinnedPath, repo, tag, commit, path, localCopy] = process.argv.slice(2);
-  if (!localCopy) throw new Error('usage: node scripts/pin.mjs <pinned path> <repo> <tag> <commit> <upstream path> <local copy>');
-  const upstream = readFileSync(localCopy);
-  const content = derive(pinnedPath, upstream.toString('utf8'));
+/** Writes `content` (derived from `upstream`) to pinned/<pinnedPath> and records it in the manifest. */
+export function pin({ pinnedPath, repo, tag, commit, path, upstream, content, derived }) {
   const target = join(pinnedDir, pinnedPath);
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, content);
@@ -53,9 +51,18 @@ if (process.argv[1] === import.meta.filename) {
     commit,
     upstreamSha256: sha256(upstream),
     sha256: sha256(content),
-    ...(content === upstream.toString('utf8') ? {} : { derived: pinnedPath.endsWith('.keys.json') ? 'key tree of the defaults' : 'prose removed' }),
+    ...(derived ? { derived } : {}),
   };
   const next = [...manifest.filter((e) => e.file !== pinnedPath), entry].sort((a, b) => (a.file < b.file ? -1 : 1));
   writeFileSync(manifestFile, `${JSON.stringify(next, null, 2)}\n`);
   console.log(`pinned ${pinnedPath}`);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const [pinnedPath, repo, tag, commit, path, localCopy] = process.argv.slice(2);
+  if (!localCopy) throw new Error('usage: node scripts/pin.mjs <pinned path> <repo> <tag> <commit> <upstream path> <local copy>');
+  const upstream = readFileSync(localCopy);
+  const content = derive(pinnedPath, upstream.toString('utf8'));
+  const derived = content === upstream.toString('utf8') ? undefined : pinnedPath.endsWith('.keys.json') ? 'key tree of the defaults' : 'prose removed';
+  pin({ pinnedPath, repo, tag, commit, path, upstream, content, derived });
 }

@@ -28,6 +28,20 @@ yamllint --strict -c .yamllint.yaml dist .yamllint.yaml cdk8s.yaml
 step "Bicep parses (pycep-parser)"
 python scripts/parse_bicep.py bicep
 
+step "Bicep against the pinned Azure type index (what bicep build would report)"
+python scripts/check_bicep_types.py bicep pinned
+
+step "the type check can fail: it must reject the wrong fixture"
+if out=$(python scripts/check_bicep_types.py test/fixtures/bicep-types pinned 2>&1); then
+  echo "check_bicep_types.py passed test/fixtures/bicep-types, which is wrong on purpose" >&2; exit 1
+fi
+for expected in "'anonymousPullEnabled' is not a property of RegistryProperties" "storageAccounts@2019-13-01 is not in the pinned Azure type index" \
+  "'notez' is not a property" "'Standard' is not one of 'standard', 'premium'" "properties.clientId: is read-only" \
+  "passes 'virtualNetworkld'" "does not pass 'virtualNetworkId'"; do
+  grep -qF "$expected" <<<"$out" || { echo "check_bicep_types.py did not report: $expected" >&2; exit 1; }
+done
+echo "the type check rejects all 7 wrong things in test/fixtures/bicep-types/wrong.bicep"
+
 step "checkov: Kubernetes manifests"
 checkov --config-file .checkov.yaml -d dist --framework kubernetes
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { azureOutputsSchema } from '../charts/lib/azure-outputs';
@@ -21,23 +21,43 @@ function runAz(command: 'deploy' | 'what-if', env: Record<string, string> = {}, 
     env: { ...process.env, PATH: path, FAKE_AZ_LOG: log, FAKE_AZ_TENANT: TENANT, ...env },
   });
   const calls = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+  const variables = existsSync(`${log}.env`) ? readFileSync(`${log}.env`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
   const after = readFileSync(join(copy, 'environments', 'dev.azure.json'), 'utf8');
-  return { copy, run, calls, before, after };
+  return { copy, run, calls, variables, before, after };
 }
 
 describe('npm run deploy', () => {
-  it('validates, then creates, then writes the outputs file that synth reads', () => {
-    const { copy, run, calls, after } = runAz('deploy');
+  it('checks tools and cluster, creates a missing group, validates, creates, then writes the outputs file that synth reads', () => {
+    const { copy, run, calls, variables, after } = runAz('deploy');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const steps = calls.map((c) => c.slice(0, 3).join(' '));
-    expect(steps).toEqual(['version --output json', 'account show --output', 'group create --subscription', 'deployment group validate', 'deployment group create']);
-    const create = calls[4];
+    expect(steps).toEqual([
+      'version --output json',
+      'account show --output',
+      'bicep version',
+      'aks show --subscription',
+      'role assignment list',
+      'group exists --subscription',
+      'group create --subscription',
+      'deployment group validate',
+      'deployment group create',
+    ]);
+    const create = calls[8];
     const flag = (name: string) => create[create.indexOf(name) + 1];
-    expect(flag('--template-file')).toBe('bicep/main.bicep');
-    expect(flag('--parameters')).toBe('bicep/env/dev.bicepparam');
+    // Absolute paths: az runs from the repository root, but nothing depends on it.
+    expect(flag('--template-file')).toBe(join(copy, 'bicep', 'main.bicep'));
+    expect(flag('--parameters')).toBe(join(copy, 'bicep', 'env', 'dev.bicepparam'));
     expect(flag('--subscription')).toBe('0c9b0e19-65a1-40a2-a651-5d7d5a241a1d');
     expect(flag('--resource-group')).toBe('rg-lakehouse-dev');
+
+    // The cluster values reach the .bicepparam as environment variables of the deployment calls.
+    expect(variables.map((v: any) => v.args.join(' '))).toEqual(['deployment group validate', 'deployment group create']);
+    expect(variables[1].variables).toMatchObject({
+      LAKEHOUSE_AKS_OIDC_ISSUER_URL: expect.stringMatching(/^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//),
+      LAKEHOUSE_KUBELET_PRINCIPAL_ID: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      LAKEHOUSE_KUBELET_ACRPULL_EXISTS: 'false',
+    });
 
     const outputs = azureOutputsSchema.parse(JSON.parse(after));
     const ledger = JSON.parse(readFileSync(join(copy, 'bicep', 'env', 'dev.workloads.json'), 'utf8'));
@@ -81,12 +101,57 @@ describe('npm run deploy', () => {
   });
 });
 
+describe('npm run deploy against what is already there', () => {
+  it('leaves an existing resource group and its tags alone', () => {
+    const { run, calls } = runAz('deploy', { FAKE_AZ_GROUP_EXISTS: 'true' });
+    expect(run.status).toBe(0);
+    expect(calls.some((c) => c[0] === 'group' && c[1] === 'create')).toBe(false);
+  });
+
+  it('skips its own kubelet AcrPull when az aks update --attach-acr made one', () => {
+    const { run, variables } = runAz('deploy', { FAKE_AZ_ATTACHED_ACR: '1' });
+    expect(run.status).toBe(0);
+    expect(variables.at(-1).variables.LAKEHOUSE_KUBELET_ACRPULL_EXISTS).toBe('true');
+  });
+
+  it.each([
+    ['an old Bicep CLI', { FAKE_AZ_BICEP: '0.39.26' }, 'Bicep CLI 0.39.26 is older than 0.40.2, which the templates need: run `az bicep upgrade`'],
+    ['no Bicep CLI', { FAKE_AZ_BICEP: 'missing' }, 'the Bicep CLI is not installed for az: run `az bicep install`'],
+    ['a cluster without workload identity', { FAKE_AZ_AKS: 'no-oidc' }, 'AKS cluster aks-lakehouse-dev needs its OIDC issuer and workload identity: run `az aks update --resource-group rg-aks-dev --name aks-lakehouse-dev --enable-oidc-issuer --enable-workload-identity`'],
+    ['a missing cluster', { FAKE_AZ_AKS: 'missing' }, 'cannot read AKS cluster rg-aks-dev/aks-lakehouse-dev (environments/dev.ts azure.aks)'],
+  ])('stops before deploying with %s', (_, env, message) => {
+    const { run, calls, before, after } = runAz('deploy', env);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(message);
+    expect(calls.some((c) => c[0] === 'deployment' || c[0] === 'group')).toBe(false);
+    expect(after).toBe(before);
+  });
+
+  it('accepts a newer Bicep CLI', () => {
+    expect(runAz('deploy', { FAKE_AZ_BICEP: '0.41.2' }).run.status).toBe(0);
+    expect(runAz('deploy', { FAKE_AZ_BICEP: '1.0.0' }).run.status).toBe(0);
+  });
+
+  it('the fake refuses an output the template declares but the fake does not produce (it follows the template)', () => {
+    const { copy } = runAz('what-if');
+    const main = join(copy, 'bicep', 'main.bicep');
+    writeFileSync(main, `${readFileSync(main, 'utf8')}\n@description('x')\noutput extra string = 'x'\n`);
+    const run = spawnSync(process.execPath, ['scripts/azure.mjs', 'deploy', 'dev'], {
+      cwd: copy,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${join(root, 'test', 'fake-az')}:${process.env.PATH}`, FAKE_AZ_TENANT: TENANT },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('fake az: the template declares output extra');
+  });
+});
+
 describe('npm run what-if', () => {
   it('previews the same template and parameters without deploying', () => {
     const { run, calls, before, after } = runAz('what-if');
     expect(run.status).toBe(0);
     const whatIf = calls.find((c) => c[2] === 'what-if')!;
-    expect(whatIf).toEqual(expect.arrayContaining(['--template-file', 'bicep/main.bicep', '--parameters', 'bicep/env/dev.bicepparam']));
+    expect(whatIf).toEqual(expect.arrayContaining(['--template-file', expect.stringMatching(/\/bicep\/main\.bicep$/), '--parameters', expect.stringMatching(/\/bicep\/env\/dev\.bicepparam$/)]));
     expect(calls.some((c) => c[2] === 'create' || c[0] === 'group')).toBe(false);
     expect(after).toBe(before);
   });

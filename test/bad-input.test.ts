@@ -27,12 +27,14 @@ describe('fails on a malformed environment with one precise error', () => {
       'environments/dev.ts: name ("staging") must equal the file name (dev)'],
     ['soft delete below the Key Vault minimum', (e) => (e.protection.keyVaultSoftDeleteDays = 3),
       'environments/dev.ts: protection.keyVaultSoftDeleteDays (3) must be >= 7'],
-    ['private access without a subnet', (e) => (e.azure.network.publicNetworkAccess = 'Disabled'),
-      "environments/dev.ts: azure.network.privateEndpointSubnetId (missing) is required when network.publicNetworkAccess is 'Disabled'"],
+    ['private access without private endpoints', (e) => {
+      e.azure.network.publicNetworkAccess = 'Disabled';
+      e.azure.network.allowedIpRanges = [];
+    }, "environments/dev.ts: azure.network.privateEndpoints (missing) is required when network.publicNetworkAccess is 'Disabled'"],
     ['a public access value that is not an enum member', (e) => (e.azure.network.publicNetworkAccess = 'Yes'),
       'environments/dev.ts: azure.network.publicNetworkAccess ("Yes") must be one of "Enabled", "Disabled"'],
     ['a malformed IP range', (e) => (e.azure.network.allowedIpRanges = ['203.0.113.0/33']),
-      'environments/dev.ts: azure.network.allowedIpRanges.0 ("203.0.113.0/33") must be an IPv4 address or CIDR range'],
+      'environments/dev.ts: azure.network.allowedIpRanges.0 ("203.0.113.0/33") must be a public IPv4 address or CIDR range such as 203.0.113.0/24'],
     ['a non-https repository', (e) => (e.gitops.repoURL = 'http://example.org/repo.git'),
       'environments/dev.ts: gitops.repoURL ("http://example.org/repo.git") must be an https://, ssh:// or git@ Git URL'],
     ['a wrong type', (e) => (e.operators.highAvailability = 'yes'),

@@ -102,7 +102,7 @@ describe('Bicep follows the platform rules', () => {
     const identity = code('modules/workload-identity.bicep');
     expect(identity).toMatch(/@batchSize\(1\)\nresource federatedCredentials /);
     expect(resourceBody(identity, 'federatedCredentials')).toMatch(/subject: 'system:serviceaccount:\$\{subject.namespace\}:\$\{subject.serviceAccount\}'/);
-    expect(code('main.bicep')).toMatch(/issuerUrl: aks\.properties\.oidcIssuerProfile\.issuerURL/);
+    expect(code('main.bicep')).toMatch(/issuerUrl: aksOidcIssuerUrl/);
     expect(identity).toMatch(/@maxLength\(20\)\nparam subjects /);
   });
 
@@ -111,7 +111,9 @@ describe('Bicep follows the platform rules', () => {
       const text = code(file);
       for (const m of text.matchAll(/^resource (\w+) 'Microsoft\.Authorization\/roleAssignments@[^']+'/gm)) {
         const body = resourceBody(text, m[1]);
-        expect(body, `${file} ${m[1]}`).toMatch(/name: guid\(\w+(\[i\])?\.id, \w+(\.id|PrincipalId), builtInRoles/);
+        // Seeded with the principal: a recreated identity gets a new name, never
+        // RoleAssignmentUpdateNotPermitted on the old one.
+        expect(body, `${file} ${m[1]}`).toMatch(/name: guid\(\w+(\[i\])?\.id, (principalId|kubeletPrincipalId), builtInRoles/);
         expect(body, `${file} ${m[1]}`).toMatch(/principalType: 'ServicePrincipal'/);
         expect(body, `${file} ${m[1]}`).toMatch(/description: '/);
       }
@@ -119,7 +121,7 @@ describe('Bicep follows the platform rules', () => {
   });
 
   it('scopes data roles to containers and account roles to the account only', () => {
-    const identity = code('modules/workload-identity.bicep');
+    const identity = code('modules/identity-roles.bicep');
     expect(resourceBody(identity, 'containerRoleAssignments')).toMatch(/scope: grantedContainers\[i\]/);
     expect(resourceBody(identity, 'accountRoleAssignments')).toMatch(/scope: storageAccount\n/);
     expect(resourceBody(identity, 'keyVaultRoleAssignments')).toMatch(/scope: keyVault\n/);
@@ -135,6 +137,13 @@ describe('network exposure follows the environment', () => {
     const params = synthOne('prod').bicepParams!;
     expect(params).toMatch(/publicNetworkAccess: 'Disabled'/);
     expect(params).toMatch(/privateEndpointSubnetId: '\/subscriptions\//);
+    expect(params).toMatch(/virtualNetworkId: '\/subscriptions\/[^']+\/virtualNetworks\/vnet-prod'/);
+  });
+
+  it('dev reaches storage and Key Vault from the AKS node subnet', () => {
+    const params = synthOne('dev').bicepParams!;
+    expect(params).toMatch(/aksSubnetIds: \[\n\s+'\/subscriptions\/[^']+\/subnets\/snet-aks-nodes'/);
+    expect(params).toMatch(/privateEndpointSubnetId: ''/);
   });
 });
 
@@ -161,7 +170,9 @@ describe('private endpoints', () => {
     ['modules/container-registry.bicep', ['registryEndpoint']],
   ])('%s creates them whenever a subnet is given', (file, modules) => {
     const text = code(file);
-    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
-    if (text.includes('privateEndpoints')) expect(text).toMatch(/var privateEndpoints = !empty\(network\.privateEndpointSubnetId\)/);
+    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|premium|!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
+    for (const flag of ['privateEndpoints', 'premium']) {
+      if (new RegExp(`if \\(${flag}\\)`).test(text)) expect(text).toMatch(new RegExp(`var ${flag} = !empty\\(network\\.privateEndpointSubnetId\\)`));
+    }
   });
 });

@@ -48,7 +48,7 @@ describe.each(envNames)('environment %s', (name) => {
   it('records the store identity with Key Vault Secrets User and its one subject in the ledger', () => {
     const identity = result.ledger!.identities.find((i) => i.name === 'external-secrets')!;
     expect(identity.keyVault).toEqual([{ role: 'Key Vault Secrets User' }]);
-    expect(identity.subjects).toEqual([{ namespace: 'external-secrets', serviceAccount: 'azure-key-vault-reader' }]);
+    expect(identity.subjects).toEqual([{ namespace: 'external-secrets', serviceAccount: 'azure-key-vault-reader', credentialName: 'external-secrets-azure-key-vault-reader' }]);
     expect(identity.storage).toEqual([]);
   });
 

@@ -26,7 +26,7 @@ describe.each(envNames)('WarpStream in %s', (env) => {
       const sa = find(result, 'ServiceAccount', pool.name, 'warpstream');
       expect(sa.metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities[pool.name].clientId);
       const identity = result.ledger!.identities.find((i) => i.name === pool.name)!;
-      expect(identity.subjects).toEqual([{ namespace: 'warpstream', serviceAccount: pool.name }]);
+      expect(identity.subjects).toEqual([{ namespace: 'warpstream', serviceAccount: pool.name, credentialName: `warpstream-${pool.name}` }]);
       expect(identity.storage).toEqual([{ container: 'warpstream', role: 'Storage Blob Data Contributor' }]);
       expect(identity.storageAccount).toEqual([]);
       expect(identity.keyVault).toEqual([]);

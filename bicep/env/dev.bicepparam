@@ -7,14 +7,17 @@ param namePrefix = 'lakehouse-dev'
 param storageAccountName = 'stlakehousedev01'
 param keyVaultName = 'kv-lakehouse-dev-01'
 param containerRegistryName = 'crlakehousedev01'
-param aksClusterName = 'aks-lakehouse-dev'
-param aksResourceGroup = 'rg-aks-dev'
 param network = {
+  aksSubnetIds: [
+    '/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/snet-aks-nodes'
+  ]
   allowedIpRanges: [
     '203.0.113.0/24'
   ]
+  privateDnsZoneResourceGroupId: ''
   privateEndpointSubnetId: ''
   publicNetworkAccess: 'Enabled'
+  virtualNetworkId: ''
 }
 param protection = {
   blobSoftDeleteDays: 7
@@ -28,5 +31,9 @@ param tags = {
   environment: 'dev'
   'managed-by': 'aks-lakehouse'
 }
+// Read from the cluster by npm run deploy / what-if (az aks show), never committed.
+param aksOidcIssuerUrl = readEnvironmentVariable('LAKEHOUSE_AKS_OIDC_ISSUER_URL')
+param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_ID')
+param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))
 param containers = loadJsonContent('dev.workloads.json', '$.containers')
 param identities = loadJsonContent('dev.workloads.json', '$.identities')

@@ -7,12 +7,13 @@ param namePrefix = 'lakehouse-prod'
 param storageAccountName = 'stlakehouseprod01'
 param keyVaultName = 'kv-lakehouse-prod-01'
 param containerRegistryName = 'crlakehouseprod01'
-param aksClusterName = 'aks-lakehouse-prod'
-param aksResourceGroup = 'rg-aks-prod'
 param network = {
+  aksSubnetIds: []
   allowedIpRanges: []
+  privateDnsZoneResourceGroupId: ''
   privateEndpointSubnetId: '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/snet-private-endpoints'
   publicNetworkAccess: 'Disabled'
+  virtualNetworkId: '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod'
 }
 param protection = {
   blobSoftDeleteDays: 30
@@ -27,5 +28,9 @@ param tags = {
   environment: 'prod'
   'managed-by': 'aks-lakehouse'
 }
+// Read from the cluster by npm run deploy / what-if (az aks show), never committed.
+param aksOidcIssuerUrl = readEnvironmentVariable('LAKEHOUSE_AKS_OIDC_ISSUER_URL')
+param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_ID')
+param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))
 param containers = loadJsonContent('prod.workloads.json', '$.containers')
 param identities = loadJsonContent('prod.workloads.json', '$.identities')

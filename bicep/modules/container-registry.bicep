@@ -1,4 +1,4 @@
-metadata description = 'The container registry for images the platform builds with az acr build (Flink with the ABFS workload identity provider, Kafka Connect with the Iceberg sink). The AKS kubelet identity pulls with AcrPull; admin user off.'
+metadata description = 'The container registry for images the platform builds with az acr build (Flink with the ABFS workload identity provider, Kafka Connect with the Iceberg sink). The AKS kubelet identity pulls with AcrPull; admin user and anonymous pull off.'
 
 import { networkType, builtInRoles } from '../types.bicep'
 
@@ -13,39 +13,70 @@ param location string
 @description('Optional. Tags.')
 param tags object = {}
 
-@description('Required. Network exposure; a private endpoint subnet selects the Premium SKU, which private endpoints need.')
+@description('Required. Network exposure; a private endpoint subnet selects the Premium SKU, which private endpoints, network rules, zone redundancy and export policies need.')
 param network networkType
 
-@description('Required. Object ID of the AKS kubelet identity, taken from the existing cluster.')
+@description('Required. Resource ID of the privatelink registry DNS zone (used with a private endpoint).')
+param dnsZoneId string
+
+@description('Required. Object ID of the AKS kubelet identity (npm run deploy reads it from the cluster).')
 param kubeletPrincipalId string
+
+@description('Optional. True when the kubelet already holds AcrPull here under another assignment name (az aks update --attach-acr).')
+param kubeletAcrPullExists bool = false
 
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
 // Private endpoints (whenever a subnet is given) need the Premium SKU.
-var privateEndpoints = !empty(network.privateEndpointSubnetId)
+var premium = !empty(network.privateEndpointSubnetId)
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+// Network rules exist on Premium only; Standard (dev) is reached over its public endpoint
+// with Entra ID tokens (AcrPull), never anonymously.
+var premiumNetworkRules = {
+  defaultAction: 'Deny'
+  ipRules: [for range in network.allowedIpRanges: {
+    action: 'Allow'
+    value: range
+  }]
+}
+
+// 2025-11-01: the first stable API with networkRuleBypassAllowedForTasks (anonymousPullEnabled
+// arrived in 2025-04-01; 2023-07-01 has neither).
+resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
   name: name
   location: location
   tags: tags
   sku: {
-    name: privateEndpoints ? 'Premium' : 'Standard'
+    name: premium ? 'Premium' : 'Standard'
   }
   properties: {
     adminUserEnabled: false
     anonymousPullEnabled: false
     publicNetworkAccess: network.publicNetworkAccess
+    networkRuleSet: premium ? premiumNetworkRules : null
+    networkRuleBypassOptions: 'AzureServices'
+    // `az acr build` runs in ACR Tasks, outside our network: with public access off it reaches
+    // the registry only through this bypass.
+    networkRuleBypassAllowedForTasks: premium
+    zoneRedundancy: premium ? 'Enabled' : 'Disabled'
     policies: {
+      // Export can be disabled only when public network access is.
+      exportPolicy: {
+        status: network.publicNetworkAccess == 'Disabled' ? 'disabled' : 'enabled'
+      }
       retentionPolicy: {
-        status: privateEndpoints ? 'enabled' : 'disabled'
+        status: premium ? 'enabled' : 'disabled'
         days: 30
       }
     }
   }
 }
 
-resource kubeletAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+// Named from the principal, so a recreated kubelet identity gets a new assignment instead of
+// RoleAssignmentUpdateNotPermitted; skipped when az aks update --attach-acr already made one
+// (RoleAssignmentExists).
+resource kubeletAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!kubeletAcrPullExists) {
   name: guid(registry.id, kubeletPrincipalId, builtInRoles.AcrPull)
   scope: registry
   properties: {
@@ -56,8 +87,8 @@ resource kubeletAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-module registryEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
-  name: '${deployment().name}-pe-registry'
+module registryEndpoint 'private-endpoint.bicep' = if (premium) {
+  name: '${take(deployment().name, 50)}-pe-registry'
   params: {
     name: 'pe-${name}'
     location: location
@@ -65,6 +96,7 @@ module registryEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
     subnetId: network.privateEndpointSubnetId
     targetResourceId: registry.id
     groupId: 'registry'
+    privateDnsZoneId: dnsZoneId
   }
 }
 
@@ -75,7 +107,13 @@ resource registryDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-p
     workspaceId: logAnalyticsWorkspaceId
     logs: [
       {
-        categoryGroup: 'audit'
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
         enabled: true
       }
     ]

@@ -22,6 +22,9 @@ param protection protectionType
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
+@description('Required. Resource ID of the privatelink vault DNS zone (used with a private endpoint).')
+param dnsZoneId string
+
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: name
   location: location
@@ -34,6 +37,9 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     }
     enableRbacAuthorization: true
     enableSoftDelete: true
+    // Both are fixed once the vault exists: the retention cannot change and purge protection
+    // cannot be turned off (Key Vault soft-delete overview). Synth refuses an edit of the
+    // retention against the deployed value (environments/<env>.azure.json keyVaultSoftDeleteDays).
     softDeleteRetentionInDays: protection.keyVaultSoftDeleteDays
     enablePurgeProtection: true
     enabledForDeployment: false
@@ -45,6 +51,11 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
       bypass: 'AzureServices'
       ipRules: [for range in network.allowedIpRanges: {
         value: range
+      }]
+      // The AKS node subnets, through their Microsoft.KeyVault service endpoint.
+      virtualNetworkRules: [for subnetId in network.aksSubnetIds: {
+        id: subnetId
+        ignoreMissingVnetServiceEndpoint: false
       }]
     }
   }
@@ -60,7 +71,7 @@ resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (protection.
 }
 
 module vaultEndpoint 'private-endpoint.bicep' = if (!empty(network.privateEndpointSubnetId)) {
-  name: '${deployment().name}-pe-vault'
+  name: '${take(deployment().name, 50)}-pe-vault'
   params: {
     name: 'pe-${name}'
     location: location
@@ -68,6 +79,7 @@ module vaultEndpoint 'private-endpoint.bicep' = if (!empty(network.privateEndpoi
     subnetId: network.privateEndpointSubnetId
     targetResourceId: vault.id
     groupId: 'vault'
+    privateDnsZoneId: dnsZoneId
   }
 }
 
@@ -78,7 +90,13 @@ resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-prev
     workspaceId: logAnalyticsWorkspaceId
     logs: [
       {
-        categoryGroup: 'audit'
+        categoryGroup: 'allLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
         enabled: true
       }
     ]
@@ -90,3 +108,6 @@ output name string = vault.name
 
 @description('URI of the Key Vault.')
 output uri string = vault.properties.vaultUri
+
+@description('Soft-delete retention in days, as the vault has it.')
+output softDeleteRetentionInDays int = vault.properties.softDeleteRetentionInDays

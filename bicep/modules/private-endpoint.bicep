@@ -1,4 +1,4 @@
-metadata description = 'A private endpoint for one sub-resource (group) of a resource. DNS registration is left to the landing zone (Azure Policy or a private DNS zone group), as is usual in hub-and-spoke networks.'
+metadata description = 'A private endpoint for one sub-resource (group) of a resource, registered in its privatelink DNS zone through a zone group, so the resource name resolves to the private address.'
 
 @description('Required. Private endpoint name.')
 param name string
@@ -18,6 +18,9 @@ param targetResourceId string
 @description('Required. Sub-resource of the target, e.g. blob, dfs, vault, registry.')
 param groupId string
 
+@description('Required. Resource ID of the privatelink DNS zone of this sub-resource.')
+param privateDnsZoneId string
+
 resource privateEndpoint 'Microsoft.Network/privateEndpoints@2024-05-01' = {
   name: name
   location: location
@@ -34,6 +37,23 @@ resource privateEndpoint 'Microsoft.Network/privateEndpoints@2024-05-01' = {
           groupIds: [
             groupId
           ]
+        }
+      }
+    ]
+  }
+}
+
+// Without a zone group the public name keeps resolving to the public address, which the
+// firewall denies (Azure Private Endpoint DNS integration).
+resource zoneGroup 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = {
+  parent: privateEndpoint
+  name: 'default'
+  properties: {
+    privateDnsZoneConfigs: [
+      {
+        name: groupId
+        properties: {
+          privateDnsZoneId: privateDnsZoneId
         }
       }
     ]

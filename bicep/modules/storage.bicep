@@ -25,8 +25,15 @@ param protection protectionType
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
+@description('Required. Resource ID of the privatelink blob DNS zone (used with private endpoints).')
+param blobDnsZoneId string
+
+@description('Required. Resource ID of the privatelink dfs DNS zone (used with private endpoints).')
+param dfsDnsZoneId string
+
 // Private endpoints whenever a subnet is given; public access is a separate switch.
 var privateEndpoints = !empty(network.privateEndpointSubnetId)
+var diagnostics = !empty(logAnalyticsWorkspaceId)
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
@@ -49,12 +56,19 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     isLocalUserEnabled: false
     isSftpEnabled: false
     accessTier: 'Hot'
+    // Copies (AzCopy, Put Blob From URL) only from accounts in this tenant, or only over private links.
+    allowedCopyScope: privateEndpoints ? 'PrivateLink' : 'AAD'
     publicNetworkAccess: network.publicNetworkAccess
     networkAcls: {
       defaultAction: 'Deny'
       bypass: 'AzureServices'
       ipRules: [for range in network.allowedIpRanges: {
         value: range
+        action: 'Allow'
+      }]
+      // The AKS node subnets, through their Microsoft.Storage service endpoint.
+      virtualNetworkRules: [for subnetId in network.aksSubnetIds: {
+        id: subnetId
         action: 'Allow'
       }]
     }
@@ -77,7 +91,7 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' = {
 
 // Versioning and point-in-time restore are not available with a hierarchical namespace;
 // soft delete is the protection HNS accounts have.
-resource blobServices 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+resource blobServices 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: storageAccount
   name: 'default'
   properties: {
@@ -94,7 +108,7 @@ resource blobServices 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01
   }
 }
 
-resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [for container in containers: {
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [for container in containers: {
   parent: blobServices
   name: container
   properties: {
@@ -112,7 +126,7 @@ resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (protection.
 }
 
 module blobEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
-  name: '${deployment().name}-pe-blob'
+  name: '${take(deployment().name, 50)}-pe-blob'
   params: {
     name: 'pe-${name}-blob'
     location: location
@@ -120,11 +134,12 @@ module blobEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
     subnetId: network.privateEndpointSubnetId
     targetResourceId: storageAccount.id
     groupId: 'blob'
+    privateDnsZoneId: blobDnsZoneId
   }
 }
 
 module dfsEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
-  name: '${deployment().name}-pe-dfs'
+  name: '${take(deployment().name, 50)}-pe-dfs'
   params: {
     name: 'pe-${name}-dfs'
     location: location
@@ -132,23 +147,40 @@ module dfsEndpoint 'private-endpoint.bicep' = if (privateEndpoints) {
     subnetId: network.privateEndpointSubnetId
     targetResourceId: storageAccount.id
     groupId: 'dfs'
+    privateDnsZoneId: dfsDnsZoneId
   }
 }
 
-resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
+// Every log and metric, as Azure Verified Modules default to: the account has metrics only,
+// its blob service both.
+resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (diagnostics) {
+  name: 'to-log-analytics'
+  scope: storageAccount
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (diagnostics) {
   name: 'to-log-analytics'
   scope: blobServices
   properties: {
     workspaceId: logAnalyticsWorkspaceId
     logs: [
       {
-        categoryGroup: 'audit'
+        categoryGroup: 'allLogs'
         enabled: true
       }
     ]
     metrics: [
       {
-        category: 'Transaction'
+        category: 'AllMetrics'
         enabled: true
       }
     ]

@@ -1,6 +1,6 @@
 metadata description = 'One ledger identity: a user-assigned managed identity, a federated credential per Kubernetes service account, and exactly the role assignments the ledger lists.'
 
-import { builtInRoles, workloadIdentityAudience } from '../types.bicep'
+import { workloadIdentityAudience } from '../types.bicep'
 
 @description('Required. Azure name of the identity.')
 param name string
@@ -50,7 +50,8 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' 
 @batchSize(1)
 resource federatedCredentials 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2024-11-30' = [for subject in subjects: {
   parent: identity
-  name: '${subject.namespace}-${subject.serviceAccount}'
+  // Derived by synth: at most 120 characters and unique per subject (see charts/lib/ledger.ts).
+  name: subject.credentialName
   properties: {
     issuer: issuerUrl
     subject: 'system:serviceaccount:${subject.namespace}:${subject.serviceAccount}'
@@ -60,50 +61,25 @@ resource federatedCredentials 'Microsoft.ManagedIdentity/userAssignedIdentities/
   }
 }]
 
-resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
-  name: storageAccountName
+// In a module of their own: a role assignment name must be known when the deployment
+// starts, and the principal ID is known only once the identity exists. Passed in as a
+// parameter it may seed the name, so a recreated identity gets new assignments instead of
+// RoleAssignmentUpdateNotPermitted. The price: what-if cannot evaluate a parameter known only
+// at run time, so it previews the identity and its credentials but not these assignments.
+#disable-next-line what-if-short-circuiting
+module roles 'identity-roles.bicep' = {
+  name: '${take(deployment().name, 50)}-roles'
+  params: {
+    principalId: identity.properties.principalId
+    environmentName: environmentName
+    ledgerName: ledgerName
+    storageGrants: storageGrants
+    storageAccountGrants: storageAccountGrants
+    keyVaultGrants: keyVaultGrants
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+  }
 }
-
-resource grantedContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = [for grant in storageGrants: {
-  name: '${storageAccountName}/default/${grant.container}'
-}]
-
-resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
-  name: keyVaultName
-}
-
-resource containerRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (grant, i) in storageGrants: {
-  name: guid(grantedContainers[i].id, identity.id, builtInRoles[grant.role])
-  scope: grantedContainers[i]
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles[grant.role])
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-    description: 'aks-lakehouse ${environmentName}: ${ledgerName} uses container ${grant.container} (${grant.role}), as recorded in the ledger'
-  }
-}]
-
-resource accountRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for grant in storageAccountGrants: {
-  name: guid(storageAccount.id, identity.id, builtInRoles[grant.role])
-  scope: storageAccount
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles[grant.role])
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-    description: 'aks-lakehouse ${environmentName}: ${ledgerName} needs ${grant.role} at account scope, as recorded in the ledger'
-  }
-}]
-
-resource keyVaultRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for grant in keyVaultGrants: {
-  name: guid(keyVault.id, identity.id, builtInRoles[grant.role])
-  scope: keyVault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles[grant.role])
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-    description: 'aks-lakehouse ${environmentName}: ${ledgerName} reads Key Vault secrets (${grant.role}), as recorded in the ledger'
-  }
-}]
 
 @description('Client ID of the identity, for the service account annotation.')
 output clientId string = identity.properties.clientId

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { pattern, rules } from './validation';
+import { integer, pattern, rules } from './validation';
 
 /**
  * The outputs of `bicep/main.bicep`, captured by `npm run deploy -- <env>` into
@@ -15,6 +15,8 @@ export const azureOutputsSchema = z.strictObject({
     dfs: pattern(/^https:\/\/[a-z0-9]{3,24}\.dfs\.core\.windows\.net\/$/, 'must be the https://<account>.dfs.core.windows.net/ endpoint'),
   }),
   keyVaultUri: pattern(/^https:\/\/[a-zA-Z0-9-]{3,24}\.vault\.azure\.net\/$/, 'must be https://<vault>.vault.azure.net/'),
+  /** The vault's soft-delete retention as created; it cannot change afterwards. */
+  keyVaultSoftDeleteDays: integer(7, 90),
   containerRegistryLoginServer: pattern(/^[a-z0-9]{5,50}\.azurecr\.io$/, 'must be <registry>.azurecr.io'),
   identities: z.record(
     z.string(),

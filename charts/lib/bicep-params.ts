@@ -1,4 +1,12 @@
 import type { BaseEnvironment } from './environment';
+import { virtualNetworkOf } from './network';
+
+/** Values `npm run deploy` and `npm run what-if` read from the cluster and pass to Bicep as environment variables. */
+export const DEPLOY_TIME_VARIABLES = {
+  aksOidcIssuerUrl: 'LAKEHOUSE_AKS_OIDC_ISSUER_URL',
+  kubeletPrincipalId: 'LAKEHOUSE_KUBELET_PRINCIPAL_ID',
+  kubeletAcrPullExists: 'LAKEHOUSE_KUBELET_ACRPULL_EXISTS',
+} as const;
 
 /**
  * The `.bicepparam` of an environment, generated from its typed settings so Bicep and the
@@ -13,17 +21,26 @@ export function bicepParams(env: BaseEnvironment, envFile: string): string {
     ['storageAccountName', azure.storageAccountName],
     ['keyVaultName', azure.keyVaultName],
     ['containerRegistryName', azure.containerRegistryName],
-    ['aksClusterName', azure.aks.clusterName],
-    ['aksResourceGroup', azure.aks.resourceGroup],
     [
       'network',
       {
         publicNetworkAccess: azure.network.publicNetworkAccess,
         allowedIpRanges: azure.network.allowedIpRanges,
-        privateEndpointSubnetId: azure.network.privateEndpointSubnetId ?? '',
+        aksSubnetIds: azure.network.aksSubnetIds,
+        privateEndpointSubnetId: azure.network.privateEndpoints?.subnetId ?? '',
+        privateDnsZoneResourceGroupId: azure.network.privateEndpoints?.dnsZoneResourceGroupId ?? '',
+        virtualNetworkId: azure.network.privateEndpoints ? virtualNetworkOf(azure.network.privateEndpoints.subnetId) : '',
       },
     ],
-    ['protection', protection],
+    [
+      'protection',
+      {
+        deleteLock: protection.deleteLock,
+        blobSoftDeleteDays: protection.blobSoftDeleteDays,
+        containerSoftDeleteDays: protection.containerSoftDeleteDays,
+        keyVaultSoftDeleteDays: protection.keyVaultSoftDeleteDays,
+      },
+    ],
     ['logAnalyticsWorkspaceId', azure.logAnalyticsWorkspaceId ?? ''],
     ['tags', { ...azure.tags, environment: env.name, 'managed-by': 'aks-lakehouse' }],
   ];
@@ -32,6 +49,10 @@ export function bicepParams(env: BaseEnvironment, envFile: string): string {
     `using '../main.bicep'`,
     '',
     ...params.map(([name, value]) => `param ${name} = ${toBicep(value, '')}`),
+    '// Read from the cluster by npm run deploy / what-if (az aks show), never committed.',
+    `param aksOidcIssuerUrl = readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.aksOidcIssuerUrl}')`,
+    `param kubeletPrincipalId = readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.kubeletPrincipalId}')`,
+    `param kubeletAcrPullExists = bool(readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.kubeletAcrPullExists}', 'false'))`,
     `param containers = loadJsonContent('${env.name}.workloads.json', '$.containers')`,
     `param identities = loadJsonContent('${env.name}.workloads.json', '$.identities')`,
     '',
@@ -39,9 +60,36 @@ export function bicepParams(env: BaseEnvironment, envFile: string): string {
   return lines.join('\n');
 }
 
+/**
+ * A Bicep string literal. Bicep strings are single-quoted; `\\`, `\'`, `\n`, `\r`, `\t`
+ * and `\${` are the escapes, and an unescaped `${` starts an interpolation
+ * (Bicep data types, "Strings"). Other control characters are written as `\u{...}`.
+ */
+export function bicepString(value: string): string {
+  const escaped = value.replace(/[\\'\n\r\t]|\$\{|[\u0000-\u001f\u007f]/g, (c) => {
+    switch (c) {
+      case '\\':
+        return '\\\\';
+      case "'":
+        return "\\'";
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      case '${':
+        return '\\${';
+      default:
+        return `\\u{${c.charCodeAt(0).toString(16)}}`;
+    }
+  });
+  return `'${escaped}'`;
+}
+
 function toBicep(value: unknown, indent: string): string {
   const inner = `${indent}  `;
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'string') return bicepString(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
@@ -50,7 +98,7 @@ function toBicep(value: unknown, indent: string): string {
   if (value && typeof value === 'object') {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
     if (entries.length === 0) return '{}';
-    const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : `'${k}'`);
+    const key = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? k : bicepString(k));
     return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${toBicep(v, inner)}`).join('\n')}\n${indent}}`;
   }
   throw new Error(`cannot write ${JSON.stringify(value)} as a Bicep value`);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { operatorNamespaces, workloadNamespaces } from './namespaces';
+import { networkSchema } from './network';
 import { integer, pattern, rules } from './validation';
 
 const platformNamespaces: string[] = [...Object.values(workloadNamespaces), ...Object.values(operatorNamespaces)].sort();
@@ -21,28 +22,12 @@ export const azureSchema = z
     storageAccountName: rules.storageAccountName,
     keyVaultName: rules.keyVaultName,
     containerRegistryName: rules.containerRegistryName,
-    network: z.strictObject({
-      /** `Disabled` requires `privateEndpointSubnetId`: storage and Key Vault are then reached only through private endpoints. */
-      publicNetworkAccess: z.enum(['Enabled', 'Disabled']),
-      /** Public IPv4 ranges allowed through the storage and Key Vault firewalls when public access is enabled. */
-      allowedIpRanges: z._default(z.array(rules.cidr), []),
-      privateEndpointSubnetId: z.optional(rules.resourceId),
-    }),
+    /** How AKS pods and people reach storage, Key Vault and the registry (README, "Network paths"). */
+    network: networkSchema,
     /** Log Analytics workspace that receives diagnostic logs; none are sent when absent. */
     logAnalyticsWorkspaceId: z.optional(rules.resourceId),
     tags: z._default(z.record(z.string(), z.string()), {}),
-  })
-  .check(
-    z.superRefine((azure, ctx) => {
-      if (azure.network.publicNetworkAccess === 'Disabled' && !azure.network.privateEndpointSubnetId) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['network', 'privateEndpointSubnetId'],
-          message: "is required when network.publicNetworkAccess is 'Disabled'",
-        });
-      }
-    }),
-  );
+  });
 
 /** Protections against losing data: retention and locks. */
 export const protectionSchema = z.strictObject({
@@ -50,7 +35,13 @@ export const protectionSchema = z.strictObject({
   deleteLock: z.boolean(),
   blobSoftDeleteDays: integer(1, 365),
   containerSoftDeleteDays: integer(1, 365),
+  /**
+   * Key Vault soft-delete retention. Fixed when the vault is created: synth refuses a value
+   * that differs from the deployed one (environments/<env>.azure.json keyVaultSoftDeleteDays).
+   */
   keyVaultSoftDeleteDays: integer(7, 90),
+  /** Key Vault purge protection: always on, and Azure cannot turn it off once it is. Written out so nobody expects otherwise. */
+  keyVaultPurgeProtection: z.literal(true, 'must be true: purge protection cannot be turned off once a vault has it'),
 });
 
 export const gitopsSchema = z.strictObject({

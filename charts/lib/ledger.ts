@@ -1,9 +1,35 @@
+import { createHash } from 'node:crypto';
 import { Access, KeyVaultRole, StorageAccountRole, StorageDataRole } from './roles';
 
 /** The federated subject of one Kubernetes service account. */
 export interface Subject {
   readonly namespace: string;
   readonly serviceAccount: string;
+}
+
+/** A subject as the ledger records it, with the name of its federated credential. */
+export interface SubjectEntry extends Subject {
+  readonly credentialName: string;
+}
+
+/** Federated identity credential names: 3-120 letters, digits, '-' and '_', starting with a letter or digit. */
+export const CREDENTIAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/;
+
+/**
+ * Names the federated credential of each subject of one identity: `<namespace>-<serviceAccount>`
+ * where that is a valid name and no other subject of the identity reads the same (a-b/c and
+ * a/b-c do); otherwise a readable prefix and a hash of the subject, at most 120 characters.
+ * Names already deployed stay as they are: a renamed credential would be created beside the
+ * old one, and Azure refuses a second credential for the same issuer and subject.
+ */
+export function credentialNames(subjects: readonly Subject[]): string[] {
+  const plain = subjects.map((s) => `${s.namespace}-${s.serviceAccount}`);
+  return subjects.map((s, i) => {
+    const clash = plain.some((p, j) => j !== i && p === plain[i]);
+    if (!clash && CREDENTIAL_NAME.test(plain[i])) return plain[i];
+    const hash = createHash('sha256').update(`${s.namespace}:${s.serviceAccount}`).digest('hex').slice(0, 10);
+    return `${plain[i].replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 109)}-${hash}`;
+  });
 }
 
 export interface StorageGrantEntry {
@@ -20,7 +46,7 @@ export interface LocationUse {
 
 export interface IdentityEntry {
   readonly name: string;
-  readonly subjects: Subject[];
+  readonly subjects: SubjectEntry[];
   readonly storage: StorageGrantEntry[];
   readonly storageAccount: { role: StorageAccountRole }[];
   readonly keyVault: { role: KeyVaultRole }[];
@@ -116,9 +142,11 @@ export class Ledger {
       containers: [...this.containers].sort(byString),
       identities: this.identityNames().map((name) => {
         const e = this.identities.get(name)!;
+        const subjects = [...e.subjects].sort((a, b) => byString(`${a.namespace}/${a.serviceAccount}`, `${b.namespace}/${b.serviceAccount}`));
+        const names = credentialNames(subjects);
         return {
           name,
-          subjects: [...e.subjects].sort((a, b) => byString(`${a.namespace}/${a.serviceAccount}`, `${b.namespace}/${b.serviceAccount}`)),
+          subjects: subjects.map((subject, i) => ({ ...subject, credentialName: names[i] })),
           storage: [...e.storage].sort((a, b) => byString(a.container, b.container)),
           storageAccount: [...e.storageAccount].sort((a, b) => byString(a.role, b.role)),
           keyVault: [...e.keyVault].sort((a, b) => byString(a.role, b.role)),

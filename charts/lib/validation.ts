@@ -25,7 +25,6 @@ export const rules = {
   resourceGroupName: pattern(/^[-\w.()]{0,89}[-\w()]$/, 'must be 1-90 letters, digits, ., _, -, ( or ), not ending in a period'),
   location: pattern(/^[a-z][a-z0-9]+$/, 'must be an Azure region name such as westeurope'),
   resourceId: pattern(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/[^/]+\/.+$/i, 'must be a full Azure resource ID'),
-  cidr: pattern(/^(\d{1,3}\.){3}\d{1,3}(\/([0-9]|[12][0-9]|3[0-2]))?$/, 'must be an IPv4 address or CIDR range'),
   // Pinned: a digest (preferred), a tag and digest, or a tag other than `latest`, which moves.
   image: pattern(
     /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:(?!latest(@|$))\w[\w.-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,

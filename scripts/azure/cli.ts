@@ -17,7 +17,8 @@ function cli(argv: string[]): number {
   }
   try {
     const env = parseOrThrow(environmentSchema, environments[name], `environments/${name}.ts`);
-    const props = { root: process.env.LAKEHOUSE_ROOT ?? process.cwd(), env, az: realAz, log: (l: string) => console.log(l) };
+    const root = process.env.LAKEHOUSE_ROOT ?? process.cwd();
+    const props = { root, env, az: realAz(root), log: (l: string) => console.log(l) };
     if (command === 'deploy') deploy(props);
     else whatIf(props);
     return 0;
