@@ -4,6 +4,8 @@ const root = import.meta.dirname;
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Charts import the scripts they render into ConfigMaps as text, as esbuild's text loader does for synth.
+  plugins: [{ name: 'text-py', transform: (code, id) => (id.endsWith('.py') ? `export default ${JSON.stringify(code)};` : undefined) }],
   test: {
     include: ['test/**/*.test.ts'],
     // One synth per worker is the expensive part; two workers match the machine.

@@ -3,7 +3,7 @@ metadata description = 'Azure side of one aks-lakehouse environment: ADLS Gen2 l
 
 targetScope = 'resourceGroup'
 
-import { identityOutputType, networkType, protectionType } from 'types.bicep'
+import { identityOutputType, networkType, postgresType, protectionType } from 'types.bicep'
 
 /*** PARAMETERS ***/
 
@@ -59,6 +59,13 @@ param logAnalyticsWorkspaceId string = ''
 @description('Optional. Tags for every resource.')
 param tags object = {}
 
+@description('Required. The PostgreSQL server of Polaris; enabled when the environment deploys Polaris.')
+param postgres postgresType
+
+@description('Optional. A new PostgreSQL administrator password; npm run deploy passes one on the first deploy or a rotation, then stores it in Key Vault. Empty keeps the current one.')
+@secure()
+param postgresAdminPassword string = ''
+
 @description('Required. Blob containers of the lake (string[], from the ledger).')
 param containers array
 
@@ -76,6 +83,7 @@ var dnsZoneNames = {
   dfs: 'privatelink.dfs.${environment().suffixes.storage}'
   vault: 'privatelink.vaultcore.azure.net'
   registry: 'privatelink${environment().suffixes.acrLoginServer}'
+  postgres: 'privatelink.postgres.database.azure.com'
 }
 var dnsZoneGroup = createDnsZones ? resourceGroup().id : network.privateDnsZoneResourceGroupId
 var dnsZonePrefix = '${dnsZoneGroup}/providers/Microsoft.Network/privateDnsZones/'
@@ -94,6 +102,7 @@ module dnsZones 'modules/private-dns-zones.bicep' = if (createDnsZones) {
       dnsZoneNames.dfs
       dnsZoneNames.vault
       dnsZoneNames.registry
+      dnsZoneNames.postgres
     ]
     virtualNetworkId: network.virtualNetworkId
     tags: tags
@@ -147,6 +156,25 @@ module registry 'modules/container-registry.bicep' = {
     dnsZoneId: '${dnsZonePrefix}${dnsZoneNames.registry}'
     kubeletPrincipalId: kubeletPrincipalId
     kubeletAcrPullExists: kubeletAcrPullExists
+    logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
+  }
+}
+
+module database 'modules/postgres.bicep' = if (postgres.enabled) {
+  name: '${deploymentPrefix}-postgres'
+  dependsOn: [
+    dnsZones
+  ]
+  params: {
+    name: 'psql-${namePrefix}'
+    location: location
+    tags: tags
+    network: network
+    settings: postgres
+    administratorLogin: postgres.administratorLogin
+    databaseName: postgres.databaseName
+    administratorLoginPassword: postgresAdminPassword
+    dnsZoneId: '${dnsZonePrefix}${dnsZoneNames.postgres}'
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
 }

@@ -18,7 +18,7 @@ type storageAccountRoleType = 'Storage Blob Delegator'
 
 @export()
 @description('Built-in roles the ledger may grant on the Key Vault.')
-type keyVaultRoleType = 'Key Vault Secrets User'
+type keyVaultRoleType = 'Key Vault Secrets User' | 'Key Vault Secrets Officer'
 
 @export()
 @description('A Kubernetes service account federated to an identity: system:serviceaccount:<namespace>:<serviceAccount>. credentialName is the federated credential name synth derived: at most 120 characters, unique per subject.')
@@ -62,7 +62,7 @@ type identityType = {
 type publicNetworkAccessType = 'Enabled' | 'Disabled'
 
 @export()
-@description('Network paths to the storage account, Key Vault and registry. allowedIpRanges is string[] of public IPv4 addresses or CIDR ranges (operators); aksSubnetIds is string[] of AKS node subnets allowed through the firewalls by VNet rules (their service endpoints Microsoft.Storage and Microsoft.KeyVault must be on); privateEndpointSubnetId is empty for no private endpoints; privateDnsZoneResourceGroupId names the resource group of existing privatelink zones, empty to create them here and link them to virtualNetworkId.')
+@description('Network paths to the storage account, Key Vault and registry. allowedIpRanges is string[] of public IPv4 addresses or CIDR ranges (operators); aksEgressIps is string[] of the public addresses AKS egresses from (the PostgreSQL firewall); aksSubnetIds is string[] of AKS node subnets allowed through the firewalls by VNet rules (their service endpoints Microsoft.Storage and Microsoft.KeyVault must be on); privateEndpointSubnetId is empty for no private endpoints; privateDnsZoneResourceGroupId names the resource group of existing privatelink zones, empty to create them here and link them to virtualNetworkId.')
 type networkType = {
   publicNetworkAccess: publicNetworkAccessType
   allowedIpRanges: array
@@ -70,6 +70,28 @@ type networkType = {
   privateEndpointSubnetId: string
   privateDnsZoneResourceGroupId: string
   virtualNetworkId: string
+  aksEgressIps: array
+}
+
+@export()
+type postgresTierType = 'Burstable' | 'GeneralPurpose' | 'MemoryOptimized'
+
+@export()
+type postgresVersionType = '16' | '17'
+
+@export()
+@description('The PostgreSQL flexible server of Polaris; enabled when the environment deploys Polaris. aksEgressIps of networkType are its firewall rules without private endpoints.')
+type postgresType = {
+  enabled: bool
+  administratorLogin: string
+  databaseName: string
+  sku: string
+  tier: postgresTierType
+  version: postgresVersionType
+  storageGiB: int
+  backupRetentionDays: int
+  geoRedundantBackup: bool
+  zoneRedundantHa: bool
 }
 
 @export()
@@ -104,6 +126,8 @@ var builtInRoles = {
   'Storage Blob Delegator': 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
   // Read secret contents.
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6'
+  // Read and write secrets: the Polaris catalog creator stores consumer credentials.
+  'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   // Pull images: the AKS kubelet identity on the container registry.
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 }

@@ -3,6 +3,8 @@ import * as z from 'zod/mini';
 import { PlatformChart } from './lib/chart';
 import { baseEnvironmentShape } from './lib/environment';
 import type { Platform } from './lib/platform';
+import { PolarisChart } from './polaris';
+import { polarisSettings } from './polaris/settings';
 import { WarpstreamChart } from './warpstream';
 import { warpstreamSettings } from './warpstream/settings';
 
@@ -27,6 +29,11 @@ export const components = [
     name: 'warpstream',
     settings: warpstreamSettings,
     build: (app, platform, settings) => new WarpstreamChart(app, platform, settings),
+  }),
+  defineComponent({
+    name: 'polaris',
+    settings: polarisSettings,
+    build: (app, platform, settings) => new PolarisChart(app, platform, settings),
   }),
 ] as const satisfies readonly ComponentDefinition[];
 

@@ -1,5 +1,7 @@
 import { HEALTH_CHECKS_FILE, renderHealthChecks } from './argocd/health';
 import { bicepParams } from './lib/bicep-params';
+import { POLARIS_DATABASE } from './polaris/constants';
+import type { PolarisSettings } from './polaris/settings';
 import { azureOutputsSchema, AzureOutputs } from './lib/azure-outputs';
 import { ConfigError, ConfigErrors } from './lib/errors';
 import { LedgerJson } from './lib/ledger';
@@ -65,7 +67,8 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
     return { name, errors: flatten(e) };
   }
   const ledger = built.platform.ledger.toJson();
-  const params = bicepParams(env, envFile(name));
+  const database = (env.components as { polaris?: PolarisSettings }).polaris?.database;
+  const params = bicepParams(env, envFile(name), database && { administratorLogin: POLARIS_DATABASE.login, databaseName: POLARIS_DATABASE.name, ...database });
   try {
     return { name, ledger, bicepParams: params, files: renderApp(built.app), errors: [] };
   } catch (e) {

@@ -21,6 +21,8 @@ export default defineEnvironment({
       // its Microsoft.Storage and Microsoft.KeyVault service endpoints.
       publicNetworkAccess: 'Enabled',
       allowedIpRanges: ['203.0.113.0/24'],
+      // The cluster's outbound addresses: PostgreSQL has no VNet rules, its firewall admits these.
+      aksEgressIps: ['198.51.100.20'],
       aksSubnetIds: [
         '/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/snet-aks-nodes',
       ],
@@ -48,6 +50,32 @@ export default defineEnvironment({
       enforceProductionResources: false,
       agent: { cpu: 1, memoryGiB: 2, minReplicas: 1, maxReplicas: 3 },
       schemaRegistry: { enabled: true, cpu: 0.5, memoryGiB: 1, minReplicas: 1, maxReplicas: 2 },
+    },
+    polaris: {
+      image: 'crlakehousedev01.azurecr.io/apache/polaris:1.7.0',
+      adminToolImage: 'crlakehousedev01.azurecr.io/apache/polaris-admin-tool:1.7.0',
+      creatorImage: 'crlakehousedev01.azurecr.io/library/python:3.13-slim',
+      replicas: 1,
+      cpu: 0.5,
+      memoryGiB: 1,
+      realm: 'POLARIS',
+      requireRealmHeader: false,
+      catalogName: 'lakehouse',
+      warehousePath: 'warehouse',
+      consumers: {
+        trino: { access: 'readWrite' },
+        'kafka-connect': { access: 'namespaces', namespaces: ['raw'] },
+        flink: { access: 'namespaces', namespaces: ['streaming'] },
+      },
+      database: {
+        sku: 'Standard_B1ms',
+        tier: 'Burstable',
+        version: '16',
+        storageGiB: 32,
+        backupRetentionDays: 7,
+        geoRedundantBackup: false,
+        zoneRedundantHa: false,
+      },
     },
   },
 });

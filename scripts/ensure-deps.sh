@@ -18,4 +18,11 @@ if [ "${1:-}" = "--python" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r requirements-pycep.txt >&2
     touch "$stamp"
   fi
+  polaris_stamp=".venv-polaris/.installed-$(sha256sum requirements-polaris.txt | cut -c1-16)"
+  if [ ! -f "$polaris_stamp" ]; then
+    echo "installing the Polaris API models into .venv-polaris (pip)..." >&2
+    python3 -m venv .venv-polaris
+    .venv-polaris/bin/pip install --quiet --disable-pip-version-check -r requirements-polaris.txt >&2
+    touch "$polaris_stamp"
+  fi
 fi

@@ -30,6 +30,8 @@ async function bundle(entry, outfile, inputsFile) {
     target: 'node20',
     external,
     metafile: true,
+    // Scripts that charts render into ConfigMaps (charts/*/*.py).
+    loader: { '.py': 'text' },
     // Not loaded at run time; read only to name the source line of an error (see below).
     sourcemap: 'external',
     logLevel: 'error',

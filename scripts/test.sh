@@ -16,6 +16,9 @@ vitest run
 
 if [ -n "${SKIP_SCANNERS:-}" ]; then exit 0; fi
 
+step "Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)"
+.venv-polaris/bin/python test/polaris/creator_test.py dist
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 

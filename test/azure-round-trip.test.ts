@@ -9,13 +9,13 @@ const TENANT = 'dc8117ac-2f36-4dcb-b19e-16cc2ba0e849';
 const copies: string[] = [];
 afterAll(() => copies.forEach((c) => rmSync(c, { recursive: true, force: true })));
 
-function runAz(command: 'deploy' | 'what-if', env: Record<string, string> = {}, path = `${join(root, 'test', 'fake-az')}:${process.env.PATH}`) {
+function runAz(command: 'deploy' | 'what-if', env: Record<string, string> = {}, path = `${join(root, 'test', 'fake-az')}:${process.env.PATH}`, extraArgs: string[] = []) {
   const copy = copyRepository();
   copies.push(copy);
   const log = join(copy, 'az-calls.jsonl');
   writeFileSync(log, '');
   const before = readFileSync(join(copy, 'environments', 'dev.azure.json'), 'utf8');
-  const run = spawnSync(process.execPath, ['scripts/azure.mjs', command, 'dev'], {
+  const run = spawnSync(process.execPath, ['scripts/azure.mjs', command, 'dev', ...extraArgs], {
     cwd: copy,
     encoding: 'utf8',
     env: { ...process.env, PATH: path, FAKE_AZ_LOG: log, FAKE_AZ_TENANT: TENANT, ...env },
@@ -31,7 +31,7 @@ describe('npm run deploy', () => {
     const { copy, run, calls, variables, after } = runAz('deploy');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const steps = calls.map((c) => c.slice(0, 3).join(' '));
+    const steps = calls.map((c) => c.slice(0, 3).join(' ')).filter((s) => !s.startsWith('keyvault'));
     expect(steps).toEqual([
       'version --output json',
       'account show --output',
@@ -43,7 +43,7 @@ describe('npm run deploy', () => {
       'deployment group validate',
       'deployment group create',
     ]);
-    const create = calls[8];
+    const create = calls.find((c) => c[2] === 'create' && c[0] === 'deployment')!;
     const flag = (name: string) => create[create.indexOf(name) + 1];
     // Absolute paths: az runs from the repository root, but nothing depends on it.
     expect(flag('--template-file')).toBe(join(copy, 'bicep', 'main.bicep'));
@@ -98,6 +98,37 @@ describe('npm run deploy', () => {
     expect(run.stderr).toContain(`az ${step} failed for environment dev; environments/dev.azure.json was not changed`);
     if (step === 'validate') expect(calls.some((c) => c[2] === 'create')).toBe(false);
     expect(after).toBe(before);
+  });
+});
+
+describe('secrets the deploy command generates', () => {
+  const secretSets = (calls: string[][]) => calls.filter((c) => c[0] === 'keyvault' && c[2] === 'set').map((c) => c[c.indexOf('--name') + 1]);
+  const all = 'polaris-db-password,polaris-root-client-id,polaris-root-client-secret,polaris-token-broker-key';
+
+  it('on the first deploy: a database password for Bicep, then every Polaris secret into Key Vault, from files', () => {
+    const { run, calls, variables } = runAz('deploy');
+    expect(run.status).toBe(0);
+    expect(variables.at(-1).variables.LAKEHOUSE_POSTGRES_ADMIN_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(secretSets(calls).sort()).toEqual(all.split(','));
+    const firstSet = calls.findIndex((c) => c[0] === 'keyvault' && c[2] === 'set');
+    expect(firstSet).toBeGreaterThan(calls.findIndex((c) => c[2] === 'create' && c[0] === 'deployment'));
+    for (const c of calls.filter((x) => x[2] === 'set')) expect(c).toContain('--file');
+    expect(JSON.stringify(calls)).not.toContain(variables.at(-1).variables.LAKEHOUSE_POSTGRES_ADMIN_PASSWORD);
+  });
+
+  it('on later deploys: nothing new, and the server keeps its password', () => {
+    const { run, calls, variables } = runAz('deploy', { FAKE_AZ_KV_SECRETS: all });
+    expect(run.status).toBe(0);
+    expect(variables.at(-1).variables.LAKEHOUSE_POSTGRES_ADMIN_PASSWORD).toBe('');
+    expect(secretSets(calls)).toEqual([]);
+  });
+
+  it('with --rotate-database-password: a new password for the server and the vault, nothing else', () => {
+    const { run, calls, variables } = runAz('deploy', { FAKE_AZ_KV_SECRETS: all }, undefined, ['--rotate-database-password']);
+    expect(run.status).toBe(0);
+    expect(variables.at(-1).variables.LAKEHOUSE_POSTGRES_ADMIN_PASSWORD).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(secretSets(calls)).toEqual(['polaris-db-password']);
+    expect(run.stdout).toContain('kubectl -n polaris rollout restart deployment/polaris');
   });
 });
 

@@ -32,6 +32,30 @@ describe.each(envNames)('the contract holds in %s', (env) => {
 describe('breaking a link of the chain fails with a message that says what to fix', () => {
   const deployment = (objs: any[]) => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'warpstream-agent');
 
+  it('an account-scoped role without a data role to limit it', () => {
+    const f = fixture();
+    f.ledger.identities.find((i: any) => i.name === 'polaris').storage = [];
+    expect(contractViolations(f.objects, f.ledger, f.outputs)).toContain(
+      'identity polaris holds Storage Blob Delegator at account scope but no data role on any container: the SAS it signs could reach nothing',
+    );
+  });
+
+  it('an account-scoped role that no pod uses', () => {
+    const f = fixture();
+    const d = f.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'polaris')!;
+    delete d.spec.template.metadata.labels['azure.workload.identity/use'];
+    expect(contractViolations(f.objects, f.ledger, f.outputs)).toContain('identity polaris holds Storage Blob Delegator at account scope, but no pod runs as it');
+  });
+
+  it('a Key Vault writer that no pod uses', () => {
+    const f = fixture();
+    const job = f.objects.find((o) => o.kind === 'Job' && o.metadata.name === 'polaris-catalog-creator')!;
+    delete job.spec.template.metadata.labels['azure.workload.identity/use'];
+    expect(contractViolations(f.objects, f.ledger, f.outputs)).toContain(
+      'identity polaris-catalog-creator holds a Key Vault role, but no secret store authenticates as it and no pod of it uses the vault',
+    );
+  });
+
   it('a renamed service account', () => {
     const f = fixture();
     deployment(f.objects).spec.template.spec.serviceAccountName = 'kafka';

@@ -122,12 +122,21 @@ export function contractViolations(
         problems.push(`identity ${identity.name} holds ${g.role} on container ${g.container}, but nothing in its namespaces uses that container; remove the grant`);
       }
     }
+    const isSubject = (ns: string, sa: string | undefined) => identity.subjects.some((s) => s.namespace === ns && s.serviceAccount === (sa ?? 'default'));
+    const runsPods = podTemplates(objects).some((t) => t.labels[USE_LABEL] === 'true' && isSubject(t.namespace, t.serviceAccount));
     if (identity.keyVault.length > 0) {
-      const referenced = objects.some((o) => {
+      const storeUses = objects.some((o) => {
         const ref = o.spec?.provider?.azurekv?.serviceAccountRef;
-        return ref && identity.subjects.some((s) => s.namespace === ref.namespace && s.serviceAccount === ref.name);
+        return ref && isSubject(ref.namespace, ref.name);
       });
-      if (!referenced) problems.push(`identity ${identity.name} holds a Key Vault role, but no secret store authenticates as it`);
+      // Reading secrets is for secret stores; writing them (Secrets Officer) for a pod of the identity.
+      const writes = identity.keyVault.some((g) => g.role !== 'Key Vault Secrets User');
+      if (!storeUses && !(writes && runsPods)) problems.push(`identity ${identity.name} holds a Key Vault role, but no secret store authenticates as it and no pod of it uses the vault`);
+    }
+    // Account-scoped roles: a user delegation key signs SAS only as far as a data role reaches.
+    for (const g of identity.storageAccount) {
+      if (identity.storage.length === 0) problems.push(`identity ${identity.name} holds ${g.role} at account scope but no data role on any container: the SAS it signs could reach nothing`);
+      if (!runsPods) problems.push(`identity ${identity.name} holds ${g.role} at account scope, but no pod runs as it`);
     }
   }
   for (const c of ledger.containers) {

@@ -8,6 +8,9 @@ param storageAccountName = 'stlakehousedev01'
 param keyVaultName = 'kv-lakehouse-dev-01'
 param containerRegistryName = 'crlakehousedev01'
 param network = {
+  aksEgressIps: [
+    '198.51.100.20'
+  ]
   aksSubnetIds: [
     '/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-network-dev/providers/Microsoft.Network/virtualNetworks/vnet-dev/subnets/snet-aks-nodes'
   ]
@@ -18,6 +21,18 @@ param network = {
   privateEndpointSubnetId: ''
   publicNetworkAccess: 'Enabled'
   virtualNetworkId: ''
+}
+param postgres = {
+  administratorLogin: 'polarisadmin'
+  backupRetentionDays: 7
+  databaseName: 'polaris'
+  enabled: true
+  geoRedundantBackup: false
+  sku: 'Standard_B1ms'
+  storageGiB: 32
+  tier: 'Burstable'
+  version: '16'
+  zoneRedundantHa: false
 }
 param protection = {
   blobSoftDeleteDays: 7
@@ -31,7 +46,8 @@ param tags = {
   environment: 'dev'
   'managed-by': 'aks-lakehouse'
 }
-// Read from the cluster by npm run deploy / what-if (az aks show), never committed.
+// Set by npm run deploy / what-if: read from the cluster (az aks show) or generated; never committed.
+param postgresAdminPassword = readEnvironmentVariable('LAKEHOUSE_POSTGRES_ADMIN_PASSWORD', '')
 param aksOidcIssuerUrl = readEnvironmentVariable('LAKEHOUSE_AKS_OIDC_ISSUER_URL')
 param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_ID')
 param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))

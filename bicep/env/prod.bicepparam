@@ -8,12 +8,25 @@ param storageAccountName = 'stlakehouseprod01'
 param keyVaultName = 'kv-lakehouse-prod-01'
 param containerRegistryName = 'crlakehouseprod01'
 param network = {
+  aksEgressIps: []
   aksSubnetIds: []
   allowedIpRanges: []
   privateDnsZoneResourceGroupId: ''
   privateEndpointSubnetId: '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod/subnets/snet-private-endpoints'
   publicNetworkAccess: 'Disabled'
   virtualNetworkId: '/subscriptions/044030b3-01af-47b7-8156-a6ca59af779e/resourceGroups/rg-network-prod/providers/Microsoft.Network/virtualNetworks/vnet-prod'
+}
+param postgres = {
+  administratorLogin: 'polarisadmin'
+  backupRetentionDays: 35
+  databaseName: 'polaris'
+  enabled: true
+  geoRedundantBackup: true
+  sku: 'Standard_D2ds_v5'
+  storageGiB: 128
+  tier: 'GeneralPurpose'
+  version: '16'
+  zoneRedundantHa: true
 }
 param protection = {
   blobSoftDeleteDays: 30
@@ -28,7 +41,8 @@ param tags = {
   environment: 'prod'
   'managed-by': 'aks-lakehouse'
 }
-// Read from the cluster by npm run deploy / what-if (az aks show), never committed.
+// Set by npm run deploy / what-if: read from the cluster (az aks show) or generated; never committed.
+param postgresAdminPassword = readEnvironmentVariable('LAKEHOUSE_POSTGRES_ADMIN_PASSWORD', '')
 param aksOidcIssuerUrl = readEnvironmentVariable('LAKEHOUSE_AKS_OIDC_ISSUER_URL')
 param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_ID')
 param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))

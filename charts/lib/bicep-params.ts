@@ -3,6 +3,7 @@ import { virtualNetworkOf } from './network';
 
 /** Values `npm run deploy` and `npm run what-if` read from the cluster and pass to Bicep as environment variables. */
 export const DEPLOY_TIME_VARIABLES = {
+  postgresAdminPassword: 'LAKEHOUSE_POSTGRES_ADMIN_PASSWORD',
   aksOidcIssuerUrl: 'LAKEHOUSE_AKS_OIDC_ISSUER_URL',
   kubeletPrincipalId: 'LAKEHOUSE_KUBELET_PRINCIPAL_ID',
   kubeletAcrPullExists: 'LAKEHOUSE_KUBELET_ACRPULL_EXISTS',
@@ -12,7 +13,20 @@ export const DEPLOY_TIME_VARIABLES = {
  * The `.bicepparam` of an environment, generated from its typed settings so Bicep and the
  * charts read one source. Containers and identities are loaded from the ledger.
  */
-export function bicepParams(env: BaseEnvironment, envFile: string): string {
+/** The PostgreSQL server of Polaris, when the environment deploys Polaris. */
+export interface PostgresParams {
+  readonly administratorLogin: string;
+  readonly databaseName: string;
+  readonly sku: string;
+  readonly tier: string;
+  readonly version: string;
+  readonly storageGiB: number;
+  readonly backupRetentionDays: number;
+  readonly geoRedundantBackup: boolean;
+  readonly zoneRedundantHa: boolean;
+}
+
+export function bicepParams(env: BaseEnvironment, envFile: string, postgres?: PostgresParams): string {
   const { azure, protection } = env;
   const params: [string, unknown][] = [
     ['environmentName', env.name],
@@ -30,7 +44,14 @@ export function bicepParams(env: BaseEnvironment, envFile: string): string {
         privateEndpointSubnetId: azure.network.privateEndpoints?.subnetId ?? '',
         privateDnsZoneResourceGroupId: azure.network.privateEndpoints?.dnsZoneResourceGroupId ?? '',
         virtualNetworkId: azure.network.privateEndpoints ? virtualNetworkOf(azure.network.privateEndpoints.subnetId) : '',
+        aksEgressIps: azure.network.aksEgressIps,
       },
+    ],
+    [
+      'postgres',
+      postgres
+        ? { enabled: true, ...postgres }
+        : { enabled: false, administratorLogin: 'unused', databaseName: 'unused', sku: 'Standard_B1ms', tier: 'Burstable', version: '16', storageGiB: 32, backupRetentionDays: 7, geoRedundantBackup: false, zoneRedundantHa: false },
     ],
     [
       'protection',
@@ -49,7 +70,8 @@ export function bicepParams(env: BaseEnvironment, envFile: string): string {
     `using '../main.bicep'`,
     '',
     ...params.map(([name, value]) => `param ${name} = ${toBicep(value, '')}`),
-    '// Read from the cluster by npm run deploy / what-if (az aks show), never committed.',
+    '// Set by npm run deploy / what-if: read from the cluster (az aks show) or generated; never committed.',
+    `param postgresAdminPassword = readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.postgresAdminPassword}', '')`,
     `param aksOidcIssuerUrl = readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.aksOidcIssuerUrl}')`,
     `param kubeletPrincipalId = readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.kubeletPrincipalId}')`,
     `param kubeletAcrPullExists = bool(readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.kubeletAcrPullExists}', 'false'))`,

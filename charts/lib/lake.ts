@@ -17,6 +17,15 @@ export class Lake {
     private readonly ledger: Ledger,
   ) {}
 
+  /**
+   * Storage Blob Delegator on the account for `identity`: it may get a user delegation key
+   * (an account-level action) and so sign user delegation SAS, limited to what its data roles
+   * allow (Azure Storage, "Create a user delegation SAS").
+   */
+  grantUserDelegation(identity: WorkloadIdentity): void {
+    this.ledger.grantStorageAccount(identity.identityName, 'Storage Blob Delegator');
+  }
+
   /** The container `name`, recorded in the ledger so Bicep creates it. */
   container(name: string): LakeContainer {
     if (!CONTAINER_NAME.test(name)) {

@@ -65,7 +65,14 @@ export const networkSchema = z
      * team's subnet, not created here).
      */
     aksSubnetIds: z._default(z.array(subnetId), []),
-    /** Private endpoints for blob, dfs, vault and registry, each registered in its privatelink DNS zone. */
+    /**
+     * Public addresses AKS egresses from (its outbound load balancer IPs:
+     * `az aks show --query networkProfile.loadBalancerProfile.effectiveOutboundIPs`). Services
+     * without VNet rules, such as PostgreSQL flexible server, admit exactly these when there are
+     * no privateEndpoints.
+     */
+    aksEgressIps: z._default(z.array(ipRule.check(z.regex(/^[\d.]+$/, 'must be a single address (firewall rules here take addresses, not ranges)'))), []),
+    /** Private endpoints for blob, dfs, vault, registry and database, each registered in its privatelink DNS zone. */
     privateEndpoints: z.optional(
       z.strictObject({
         subnetId,

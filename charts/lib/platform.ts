@@ -65,4 +65,9 @@ export class KeyVault {
   grantSecretsRead(identity: WorkloadIdentity): void {
     this.ledger.grantKeyVault(identity.identityName, 'Key Vault Secrets User');
   }
+
+  /** Key Vault Secrets Officer on the vault for `identity`: read and write secret values. */
+  grantSecretsWrite(identity: WorkloadIdentity): void {
+    this.ledger.grantKeyVault(identity.identityName, 'Key Vault Secrets Officer');
+  }
 }

@@ -18,6 +18,8 @@ export const storageAccountRoles = {
 export const keyVaultRoles = {
   /** Read secret contents. */
   'Key Vault Secrets User': { id: '4633458b-17de-408a-b874-0445c86b69e6' },
+  /** Read and write secrets (no keys, certificates or access policy): the Polaris catalog creator stores consumer credentials. */
+  'Key Vault Secrets Officer': { id: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7' },
 } as const;
 
 export type StorageDataRole = keyof typeof storageDataRoles;

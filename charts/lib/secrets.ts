@@ -8,6 +8,8 @@ import {
   ExternalSecretSpecSecretStoreRefKind as StoreKind,
   ExternalSecretSpecTargetCreationPolicy as CreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy as DeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion as TemplateEngine,
+  ExternalSecretSpecTargetTemplateMergePolicy as TemplateMergePolicy,
 } from '../../imports/externalsecret-external-secrets.io';
 import { resourceWaves, SYNC_WAVE_ANNOTATION } from './sync-waves';
 
@@ -26,6 +28,11 @@ export interface KeyVaultSecretProps {
   readonly labels?: Record<string, string>;
   /** @default '1h' */
   readonly refreshInterval?: string;
+  /**
+   * Files of the Secret rendered from the fetched keys (ESO template engine v2, e.g.
+   * `{{ .clientId }}`); the Secret then holds these instead of the keys.
+   */
+  readonly template?: Record<string, string>;
 }
 
 /**
@@ -60,7 +67,12 @@ export class KeyVaultSecret extends Construct {
       spec: {
         refreshInterval: props.refreshInterval ?? '1h',
         secretStoreRef: { kind: StoreKind.CLUSTER_SECRET_STORE, name: CLUSTER_SECRET_STORE },
-        target: { name: props.secretName, creationPolicy: CreationPolicy.OWNER, deletionPolicy: DeletionPolicy.RETAIN },
+        target: {
+          name: props.secretName,
+          creationPolicy: CreationPolicy.OWNER,
+          deletionPolicy: DeletionPolicy.RETAIN,
+          template: props.template && { engineVersion: TemplateEngine.V2, mergePolicy: TemplateMergePolicy.REPLACE, data: props.template },
+        },
         // Spelled out: ESO CRDs before v2 defaulted these inside list items, which left Argo CD OutOfSync
         // forever (external-secrets #6797); stating them keeps the manifest stable across ESO upgrades.
         data: entries.map(([secretKey, key]) => ({

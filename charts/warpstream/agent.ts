@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import type { Platform } from '../lib/platform';
 import { KeyVaultSecret } from '../lib/secrets';
+import { checksum, quantityCpu, quantityGiB } from '../lib/workload';
 
 /** Where the agent key file is mounted (warpstream-agent chart 1.0.82 mounts it under /app/agent-key and passes -agentKeyPath). */
 const AGENT_KEY_DIR = '/app/agent-key';
@@ -285,22 +285,4 @@ export class WarpstreamAgent extends Construct {
       subjects,
     });
   }
-}
-
-/** Memory in GiB as a Kubernetes quantity: whole Gi, else whole Mi (never `1e-7Gi`). */
-export function quantityGiB(gib: number): string {
-  if (Number.isInteger(gib)) return `${gib}Gi`;
-  return `${Math.round(gib * 1024)}Mi`;
-}
-
-/** CPU cores as a Kubernetes quantity: whole cores, else whole millicores. */
-export function quantityCpu(cores: number): string {
-  if (Number.isInteger(cores)) return String(cores);
-  return `${Math.round(cores * 1000)}m`;
-}
-
-/** A stable digest of configuration: a change rolls the pods. */
-function checksum(data: Record<string, string>): string {
-  const sorted = Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }

@@ -6,9 +6,10 @@ import { environments } from '../../environments';
 import { deploy, realAz, RoundTripError, whatIf } from './round-trip';
 
 function cli(argv: string[]): number {
-  const [command, name] = argv;
-  if ((command !== 'deploy' && command !== 'what-if') || !name || argv.length !== 2) {
-    console.error('usage: npm run deploy -- <environment> | npm run what-if -- <environment>');
+  const rotate = argv.includes('--rotate-database-password');
+  const [command, name, ...rest] = argv.filter((a) => a !== '--rotate-database-password');
+  if ((command !== 'deploy' && command !== 'what-if') || !name || rest.length > 0 || (rotate && command !== 'deploy')) {
+    console.error('usage: npm run deploy -- <environment> [--rotate-database-password] | npm run what-if -- <environment>');
     return 2;
   }
   if (!(name in environments)) {
@@ -18,7 +19,7 @@ function cli(argv: string[]): number {
   try {
     const env = parseOrThrow(environmentSchema, environments[name], `environments/${name}.ts`);
     const root = process.env.LAKEHOUSE_ROOT ?? process.cwd();
-    const props = { root, env, az: realAz(root), log: (l: string) => console.log(l) };
+    const props = { root, env, az: realAz(root), log: (l: string) => console.log(l), rotateDatabasePassword: rotate };
     if (command === 'deploy') deploy(props);
     else whatIf(props);
     return 0;

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { azureOutputsSchema, AzureOutputs } from '../../charts/lib/azure-outputs';
 import { parseOrThrow } from '../../charts/lib/validation';
 import type { Environment } from '../../charts/components';
 import { DEPLOY_TIME_VARIABLES } from '../../charts/lib/bicep-params';
+import { polarisKeyVaultSecrets } from '../../charts/polaris/constants';
 
 /** An error the user can act on; the CLI prints its message and exits 1. */
 export class RoundTripError extends Error {}
@@ -45,7 +48,16 @@ export interface RoundTripProps {
   readonly env: Environment;
   readonly az: Az;
   readonly log: (line: string) => void;
+  /** Give PostgreSQL a new administrator password (and Key Vault with it). */
+  readonly rotateDatabasePassword?: boolean;
 }
+
+/** Secrets the deploy command generates once and keeps in Key Vault (never in the repository, dist/ or a parameter file). */
+const generatedSecrets = [
+  { name: polarisKeyVaultSecrets.rootClientId, make: () => randomBytes(8).toString('hex') },
+  { name: polarisKeyVaultSecrets.rootClientSecret, make: () => randomBytes(24).toString('base64url') },
+  { name: polarisKeyVaultSecrets.tokenBrokerKey, make: () => randomBytes(32).toString('base64url') },
+] as const;
 
 /**
  * The oldest Bicep CLI that compiles the templates as they are: compile-time imports and
@@ -83,11 +95,24 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   } else if (exists !== 'true') {
     throw new RoundTripError(`az group exists printed ${JSON.stringify(exists)} for ${azure.resourceGroup}; expected true or false`);
   }
+  const polaris = deploysPolaris(env);
+  // A new password on the first deploy (no secret in the vault yet) or when asked; otherwise
+  // none, and the server keeps its own.
+  const newPassword = polaris && (props.rotateDatabasePassword || !secretExists(props, polarisKeyVaultSecrets.databasePassword)) ? randomBytes(24).toString('base64url') : '';
+  if (newPassword) log(props.rotateDatabasePassword ? 'rotating the PostgreSQL administrator password' : 'generating the PostgreSQL administrator password');
+  const deployEnv = { ...variables, [DEPLOY_TIME_VARIABLES.postgresAdminPassword]: newPassword };
   log(`validating ${deploymentName(env)}`);
-  run(props, ['deployment', 'group', 'validate', ...args, '--output', 'none'], 'validate', { env: variables });
+  run(props, ['deployment', 'group', 'validate', ...args, '--output', 'none'], 'validate', { env: deployEnv });
   log(`deploying ${deploymentName(env)} (this takes a few minutes)`);
-  const created = run(props, ['deployment', 'group', 'create', ...args, '--output', 'json'], 'create', { env: variables });
+  const created = run(props, ['deployment', 'group', 'create', ...args, '--output', 'json'], 'create', { env: deployEnv });
   const outputs = captureOutputs(env, created.stdout);
+  if (polaris) {
+    if (newPassword) setSecret(props, polarisKeyVaultSecrets.databasePassword, newPassword);
+    for (const secret of generatedSecrets) {
+      if (!secretExists(props, secret.name)) setSecret(props, secret.name, secret.make());
+    }
+    if (newPassword && props.rotateDatabasePassword) log('restart Polaris once External Secrets has the new password: kubectl -n polaris rollout restart deployment/polaris');
+  }
   const file = join(root, 'environments', `${env.name}.azure.json`);
   const staging = `${file}.tmp-${process.pid}`;
   writeFileSync(staging, `${JSON.stringify(outputs, null, 2)}\n`);
@@ -181,6 +206,28 @@ function kubeletHoldsForeignAcrPull(props: RoundTripProps, kubelet: string): boo
   if (call.status !== 0) return false;
   const assignments = JSON.parse(call.stdout || '[]') as { description?: string | null }[];
   return assignments.some((a) => a.description !== OUR_ACR_PULL);
+}
+
+function deploysPolaris(env: Environment): boolean {
+  return (env.components as Record<string, unknown>).polaris !== undefined;
+}
+
+function secretExists(props: RoundTripProps, name: string): boolean {
+  const call = props.az(['keyvault', 'secret', 'show', '--vault-name', props.env.azure.keyVaultName, '--name', name, '--query', 'id', '--output', 'tsv']);
+  return call.status === 0 && call.stdout.trim() !== '';
+}
+
+/** Writes a secret from a file readable only by us, so the value is never in a command line. */
+function setSecret(props: RoundTripProps, name: string, value: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-secret-'));
+  const file = join(dir, 'value');
+  try {
+    writeFileSync(file, value, { mode: 0o600 });
+    run(props, ['keyvault', 'secret', 'set', '--vault-name', props.env.azure.keyVaultName, '--name', name, '--file', file, '--encoding', 'utf-8', '--output', 'none'], `keyvault secret set ${name}`);
+    props.log(`stored ${name} in Key Vault ${props.env.azure.keyVaultName}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function run(props: RoundTripProps, args: string[], step: string, options: AzOptions = {}): AzCall {
