@@ -1,10 +1,13 @@
 import { App } from 'cdk8s';
 import * as z from 'zod/mini';
 import { PlatformChart } from './lib/chart';
+import { ConfigError } from './lib/errors';
 import { baseEnvironmentShape } from './lib/environment';
 import type { Platform } from './lib/platform';
 import { PolarisChart } from './polaris';
 import { polarisSettings } from './polaris/settings';
+import { TrinoChart } from './trino';
+import { trinoSettings } from './trino/settings';
 import { WarpstreamChart } from './warpstream';
 import { warpstreamSettings } from './warpstream/settings';
 
@@ -16,7 +19,26 @@ import { warpstreamSettings } from './warpstream/settings';
 export interface ComponentDefinition<S extends z.ZodMiniType = z.ZodMiniType> {
   readonly name: string;
   readonly settings: S;
-  build(app: App, platform: Platform, settings: z.output<S>): PlatformChart;
+  /** Builds the chart; `built` holds the charts of the components listed before this one. */
+  build(app: App, platform: Platform, settings: z.output<S>, built: BuiltCharts): PlatformChart;
+}
+
+/** The charts built so far, by component name: how a chart asks another for its handle. */
+export class BuiltCharts {
+  private readonly charts = new Map<string, PlatformChart>();
+
+  add(chart: PlatformChart): void {
+    this.charts.set(chart.component, chart);
+  }
+
+  /** The chart of `component`, or the error that names the setting to add. */
+  require<T extends PlatformChart>(component: string, type: abstract new (...args: any[]) => T, envName: string, needer: string): T {
+    const chart = this.charts.get(component);
+    if (!(chart instanceof type)) {
+      throw new ConfigError(`environments/${envName}.ts`, `components.${component}`, undefined, `must be deployed: ${needer} uses it`);
+    }
+    return chart;
+  }
 }
 
 export function defineComponent<S extends z.ZodMiniType>(definition: ComponentDefinition<S>): ComponentDefinition<S> {
@@ -34,6 +56,11 @@ export const components = [
     name: 'polaris',
     settings: polarisSettings,
     build: (app, platform, settings) => new PolarisChart(app, platform, settings),
+  }),
+  defineComponent({
+    name: 'trino',
+    settings: trinoSettings,
+    build: (app, platform, settings, built) => new TrinoChart(app, platform, settings, built),
   }),
 ] as const satisfies readonly ComponentDefinition[];
 

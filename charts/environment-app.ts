@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { ArgoCdChart } from './argocd/argocd';
-import { ComponentDefinition, components, Environment } from './components';
+import { BuiltCharts, ComponentDefinition, components, Environment } from './components';
 import { AzureOutputs } from './lib/azure-outputs';
 import { PlatformChart } from './lib/chart';
 import { Platform } from './lib/platform';
@@ -21,9 +21,13 @@ export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; pla
   const platform = new Platform(props);
   const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
   if (props.env.operators.highAvailability) charts.push(new OperatorBudgetsChart(app, platform));
+  const built = new BuiltCharts();
   for (const component of components) {
     const settings = (props.env.components as Record<string, unknown>)[component.name];
-    if (settings !== undefined) charts.push((component as ComponentDefinition).build(app, platform, settings));
+    if (settings === undefined) continue;
+    const chart = (component as ComponentDefinition).build(app, platform, settings, built);
+    built.add(chart);
+    charts.push(chart);
   }
   const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces(), clusterObjects: c.clusterObjects() }));
   charts.push(new ArgoCdChart(app, platform, directories));

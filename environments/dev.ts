@@ -77,5 +77,12 @@ export default defineEnvironment({
         zoneRedundantHa: false,
       },
     },
+    trino: {
+      image: 'crlakehousedev01.azurecr.io/trinodb/trino:476',
+      coordinator: { cpu: 1, memoryGiB: 4 },
+      workers: { replicas: 1, cpu: 1, memoryGiB: 4 },
+      // Anyone who reaches the coordinator from the platform namespaces may query: dev only.
+      authentication: 'none',
+    },
   },
 });

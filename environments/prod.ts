@@ -59,7 +59,8 @@ export default defineEnvironment({
       cpu: 2,
       memoryGiB: 4,
       realm: 'POLARIS',
-      requireRealmHeader: true,
+      // One realm, and Trino 476 cannot send the realm header: requests fall to the default realm.
+      requireRealmHeader: false,
       catalogName: 'lakehouse',
       warehousePath: 'warehouse',
       consumers: {
@@ -76,6 +77,12 @@ export default defineEnvironment({
         geoRedundantBackup: true,
         zoneRedundantHa: true,
       },
+    },
+    trino: {
+      image: 'crlakehouseprod01.azurecr.io/trinodb/trino:476',
+      coordinator: { cpu: 4, memoryGiB: 16 },
+      workers: { replicas: 4, cpu: 8, memoryGiB: 64 },
+      authentication: 'password',
     },
   },
 });

@@ -19,6 +19,9 @@ if [ -n "${SKIP_SCANNERS:-}" ]; then exit 0; fi
 step "Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)"
 .venv-polaris/bin/python test/polaris/creator_test.py dist
 
+step "Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)"
+node --no-warnings test/trino/boot.mjs dist
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 

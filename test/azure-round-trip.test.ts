@@ -103,7 +103,7 @@ describe('npm run deploy', () => {
 
 describe('secrets the deploy command generates', () => {
   const secretSets = (calls: string[][]) => calls.filter((c) => c[0] === 'keyvault' && c[2] === 'set').map((c) => c[c.indexOf('--name') + 1]);
-  const all = 'polaris-db-password,polaris-root-client-id,polaris-root-client-secret,polaris-token-broker-key';
+  const all = 'polaris-db-password,polaris-root-client-id,polaris-root-client-secret,polaris-token-broker-key,trino-internal-shared-secret';
 
   it('on the first deploy: a database password for Bicep, then every Polaris secret into Key Vault, from files', () => {
     const { run, calls, variables } = runAz('deploy');

@@ -125,7 +125,10 @@ describe('the consumer handle', () => {
   const polaris = charts.find((c) => c.component === 'polaris') as PolarisChart;
 
   it('gives a consumer the catalog URI, token endpoint, warehouse, realm header, scope and its Key Vault secrets', () => {
-    expect(polaris.consumer('trino')).toEqual({
+    const { dataLocation, ...handle } = polaris.consumer('trino');
+    expect(dataLocation.abfss()).toBe('abfss://iceberg@stlakehousedev01.dfs.core.windows.net/warehouse');
+    expect(handle).toEqual({
+      requiresRealmHeader: false,
       catalogUri: 'http://polaris.polaris.svc:8181/api/catalog',
       oauthTokenUri: 'http://polaris.polaris.svc:8181/api/catalog/v1/oauth/tokens',
       warehouse: 'lakehouse',

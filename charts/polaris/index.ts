@@ -5,6 +5,7 @@ import { ConfigError } from '../lib/errors';
 import { WorkloadIdentity } from '../lib/identity';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
+import { LakeLocation } from '../lib/lake';
 import { KeyVaultSecret } from '../lib/secrets';
 import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, tcpEgress } from '../lib/workload';
@@ -26,6 +27,10 @@ export interface PolarisConsumer {
   readonly scope: string;
   /** Key Vault secret names of the consumer's client ID and secret (the catalog creator writes them). */
   readonly keyVaultSecrets: { readonly clientId: string; readonly clientSecret: string };
+  /** Where the catalog's tables live; a consumer that reads or writes data directly grants itself on it. */
+  readonly dataLocation: LakeLocation;
+  /** Whether Polaris refuses requests without the realm header. */
+  readonly requiresRealmHeader: boolean;
 }
 
 /**
@@ -227,6 +232,8 @@ export class PolarisChart extends PlatformChart {
       headers: { [POLARIS.realmHeader]: this.settings.realm },
       scope: `PRINCIPAL_ROLE:${consumer.replace(/-/g, '_')}`,
       keyVaultSecrets: { clientId: `polaris-${consumer}-client-id`, clientSecret: `polaris-${consumer}-client-secret` },
+      dataLocation: this.platform.lake.container('iceberg').path(this.settings.warehousePath),
+      requiresRealmHeader: this.settings.requireRealmHeader,
     };
   }
 

@@ -8,6 +8,7 @@ import { parseOrThrow } from '../../charts/lib/validation';
 import type { Environment } from '../../charts/components';
 import { DEPLOY_TIME_VARIABLES } from '../../charts/lib/bicep-params';
 import { polarisKeyVaultSecrets } from '../../charts/polaris/constants';
+import { trinoKeyVaultSecrets } from '../../charts/trino';
 
 /** An error the user can act on; the CLI prints its message and exits 1. */
 export class RoundTripError extends Error {}
@@ -106,6 +107,9 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   log(`deploying ${deploymentName(env)} (this takes a few minutes)`);
   const created = run(props, ['deployment', 'group', 'create', ...args, '--output', 'json'], 'create', { env: deployEnv });
   const outputs = captureOutputs(env, created.stdout);
+  if ((env.components as Record<string, unknown>).trino !== undefined && !secretExists(props, trinoKeyVaultSecrets.sharedSecret)) {
+    setSecret(props, trinoKeyVaultSecrets.sharedSecret, randomBytes(48).toString('base64url'));
+  }
   if (polaris) {
     if (newPassword) setSecret(props, polarisKeyVaultSecrets.databasePassword, newPassword);
     for (const secret of generatedSecrets) {

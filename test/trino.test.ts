@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG_NAME, heapMiB, TRINO } from '../charts/trino/config';
+import { environments } from '../environments';
+import { envNames, errorsOf, find, readCommittedOutputs, synthOne, synthVariant } from './helpers';
+
+const properties = (text: string) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+
+describe.each(envNames)('Trino in %s', (env) => {
+  const result = synthOne(env);
+  const settings = (environments[env] as any).components.trino;
+  const outputs = readCommittedOutputs(env) as any;
+  const coordinator = find(result, 'Deployment', 'trino-coordinator', 'trino');
+  const workers = find(result, 'Deployment', 'trino-worker', 'trino');
+  const files = (role: string) => find(result, 'ConfigMap', `trino-${role}`, 'trino').data;
+  const catalog = properties(files('coordinator')[`${CATALOG_NAME}.properties`]);
+
+  it('reads the lakehouse catalog over Polaris REST with OAuth2 client credentials from Key Vault, never inline', () => {
+    expect(catalog).toMatchObject({
+      'connector.name': 'iceberg',
+      'iceberg.catalog.type': 'rest',
+      'iceberg.rest-catalog.uri': 'http://polaris.polaris.svc:8181/api/catalog',
+      'iceberg.rest-catalog.warehouse': (environments[env] as any).components.polaris.catalogName,
+      'iceberg.rest-catalog.security': 'OAUTH2',
+      'iceberg.rest-catalog.oauth2.credential': '${ENV:POLARIS_CLIENT_ID}:${ENV:POLARIS_CLIENT_SECRET}',
+      'iceberg.rest-catalog.oauth2.scope': 'PRINCIPAL_ROLE:trino',
+    });
+    const vars = coordinator.spec.template.spec.containers[0].env;
+    const secretName = vars.find((e: any) => e.name === 'POLARIS_CLIENT_SECRET').valueFrom.secretKeyRef.name;
+    expect(find(result, 'ExternalSecret', secretName, 'trino').spec.data.map((d: any) => d.remoteRef.key).sort()).toEqual(['polaris-trino-client-id', 'polaris-trino-client-secret']);
+  });
+
+  it('reaches the lake with workload identity only, with a data role on the tables container', () => {
+    expect(catalog['fs.native-azure.enabled']).toBe('true');
+    expect(catalog['azure.auth-type']).toBe('DEFAULT');
+    expect(Object.keys(catalog).filter((k) => /vended|sas|access-key|oauth2\.client|azure\.(client|tenant)/.test(k))).toEqual([]);
+    const identity = result.ledger!.identities.find((i) => i.name === 'trino')!;
+    expect(identity.storage).toEqual([{ container: 'iceberg', role: 'Storage Blob Data Contributor' }]);
+    expect(identity.subjects.map((s) => `${s.namespace}/${s.serviceAccount}`)).toEqual(['trino/trino']);
+    for (const d of [coordinator, workers]) {
+      expect(d.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+      expect(d.spec.template.spec.serviceAccountName).toBe('trino');
+    }
+    expect(find(result, 'ServiceAccount', 'trino', 'trino').metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities.trino.clientId);
+  });
+
+  it('sizes each heap from its container limit and rolls the pods when a file changes', () => {
+    for (const [role, d, sizing] of [['coordinator', coordinator, settings.coordinator], ['worker', workers, settings.workers]] as const) {
+      expect(files(role)['jvm.config']).toContain(`-Xmx${heapMiB(sizing.memoryGiB)}M\n`);
+      expect(d.spec.template.spec.containers[0].resources.limits.memory).toBe(`${sizing.memoryGiB}Gi`);
+      expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(heapMiB(4)).toBe(3072);
+  });
+
+  it('drains workers with Trino graceful shutdown inside their termination grace', () => {
+    const pod = workers.spec.template.spec;
+    const grace = Number(properties(files('worker')['config.properties'])['shutdown.grace-period'].replace(/s$/, ''));
+    expect(pod.containers[0].lifecycle.preStop.exec.command.join(' ')).toContain(`-d '"SHUTTING_DOWN"' http://localhost:8080/v1/info/state`);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(2 * grace);
+    expect(workers.spec.replicas).toBe(settings.workers.replicas);
+    expect(coordinator.spec.replicas).toBe(1);
+    expect(coordinator.spec.strategy.type).toBe('Recreate');
+  });
+
+  it('is ready only when the node is active, and shares one internal secret from Key Vault', () => {
+    for (const d of [coordinator, workers]) expect(d.spec.template.spec.containers[0].readinessProbe.exec.command).toEqual([TRINO.healthCheck]);
+    for (const role of ['coordinator', 'worker']) expect(properties(files(role)['config.properties'])['internal-communication.shared-secret']).toBe('${ENV:TRINO_INTERNAL_SHARED_SECRET}');
+    expect(find(result, 'ExternalSecret', 'trino-internal', 'trino').spec.data[0].remoteRef.key).toBe('trino-internal-shared-secret');
+  });
+
+  it('lets clients reach only the coordinator, and Trino reach only itself, Polaris, the lake and DNS', () => {
+    const worker = find(result, 'NetworkPolicy', 'trino-worker', 'trino');
+    expect(worker.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['trino'] }] } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+    const coordinatorPolicy = find(result, 'NetworkPolicy', 'trino-coordinator', 'trino');
+    expect(coordinatorPolicy.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toContain('flink');
+    for (const p of [worker, coordinatorPolicy]) {
+      expect(p.spec.egress.flatMap((r: any) => r.ports.map((x: any) => x.port)).sort((a: number, b: number) => a - b)).toEqual([53, 53, 443, 8080, 8181]);
+    }
+    expect(find(result, 'Service', 'trino', 'trino').spec.selector['app.kubernetes.io/name']).toBe('trino-coordinator');
+  });
+});
+
+describe('Trino, dev and prod', () => {
+  it('prod: users sign in with a password over HTTPS; dev: anonymous, and said so', () => {
+    const prod = properties(find(synthOne('prod'), 'ConfigMap', 'trino-coordinator', 'trino').data['config.properties']);
+    expect(prod).toMatchObject({ 'http-server.authentication.type': 'PASSWORD', 'http-server.https.enabled': 'true' });
+    const dev = properties(find(synthOne('dev'), 'ConfigMap', 'trino-coordinator', 'trino').data['config.properties']);
+    expect(dev['http-server.authentication.type']).toBeUndefined();
+    expect((environments.dev as any).components.trino.authentication).toBe('none');
+  });
+
+  it.each([
+    ['no Polaris to read the catalog from', (e: any) => delete e.components.polaris, 'environments/dev.ts: components.polaris (missing) must be deployed: Trino reads the lakehouse catalog through it'],
+    ['a realm header Trino 476 cannot send', (e: any) => (e.components.polaris.requireRealmHeader = true), 'environments/dev.ts: components.polaris.requireRealmHeader (true) must be false while Trino reads the catalog'],
+    ['an image not tagged with a release', (e: any) => (e.components.trino.image = 'crlakehousedev01.azurecr.io/trinodb/trino:stable'), 'environments/dev.ts: components.trino.image ("crlakehousedev01.azurecr.io/trinodb/trino:stable") must be tagged with the Trino release number'],
+    ['too little memory for a heap', (e: any) => (e.components.trino.workers.memoryGiB = 1), 'environments/dev.ts: components.trino.workers.memoryGiB (1) must be >= 2 (GiB)'],
+  ])('refuses %s', (_, change, message) => {
+    const result = synthVariant('dev', change);
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
+  });
+});
