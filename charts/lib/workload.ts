@@ -59,3 +59,17 @@ export const dnsEgress: k8s.NetworkPolicyEgressRule = {
 
 /** Egress on TCP ports to anywhere (Azure endpoints have no stable addresses; FQDN rules need Cilium). */
 export const tcpEgress = (...ports: number[]): k8s.NetworkPolicyEgressRule => ({ ports: ports.map((p) => ({ protocol: 'TCP', port: port(p) })) });
+
+/**
+ * Spread a workload's pods across zones and hosts. `requireZones`: replicas must land in
+ * different zones (a pod waits rather than share a zone); otherwise the scheduler only tries.
+ */
+export function spreadAcrossZones(selector: Record<string, string>, requireZones = false): k8s.TopologySpreadConstraint[] {
+  return ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+    topologyKey,
+    maxSkew: 1,
+    whenUnsatisfiable: requireZones && topologyKey === 'topology.kubernetes.io/zone' ? 'DoNotSchedule' : 'ScheduleAnyway',
+    labelSelector: { matchLabels: selector },
+    matchLabelKeys: ['pod-template-hash'],
+  }));
+}

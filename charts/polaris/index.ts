@@ -8,7 +8,7 @@ import type { Platform } from '../lib/platform';
 import { LakeLocation } from '../lib/lake';
 import { KeyVaultSecret } from '../lib/secrets';
 import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
-import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, tcpEgress } from '../lib/workload';
+import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisJobs, QUARKUS_PASSWORD_FROM_ENV } from './jobs';
 import { POLARIS, POLARIS_DATABASE, polarisKeyVaultSecrets, postgresServerName } from './constants';
 import { PolarisSettings } from './settings';
@@ -126,14 +126,8 @@ export class PolarisChart extends PlatformChart {
             automountServiceAccountToken: false,
             terminationGracePeriodSeconds: 60,
             securityContext: restrictedPod(POLARIS.uid, POLARIS.gid),
-            topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-              topologyKey,
-              maxSkew: 1,
-              // Replicas in prod must land in different zones; dev's single replica is never blocked.
-              whenUnsatisfiable: settings.replicas > 1 && topologyKey === 'topology.kubernetes.io/zone' ? 'DoNotSchedule' : 'ScheduleAnyway',
-              labelSelector: { matchLabels: selector },
-              matchLabelKeys: ['pod-template-hash'],
-            })),
+            // Replicas in prod must land in different zones; dev's single replica is never blocked.
+            topologySpreadConstraints: spreadAcrossZones(selector, settings.replicas > 1),
             containers: [
               {
                 name: 'polaris',

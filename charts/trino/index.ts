@@ -8,7 +8,7 @@ import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
 import { KeyVaultSecret } from '../lib/secrets';
 import { syncWaves } from '../lib/sync-waves';
-import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, tcpEgress } from '../lib/workload';
+import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisChart } from '../polaris';
 import { POLARIS } from '../polaris/constants';
 import {
@@ -131,13 +131,7 @@ export class TrinoChart extends PlatformChart {
               // Trino waits a grace period, drains its tasks, then waits another (shutdown.grace-period).
               terminationGracePeriodSeconds: role === 'worker' ? 2 * grace + 60 : 60,
               securityContext: restrictedPod(TRINO.uid),
-              topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-                topologyKey,
-                maxSkew: 1,
-                whenUnsatisfiable: 'ScheduleAnyway',
-                labelSelector: { matchLabels: selector },
-                matchLabelKeys: ['pod-template-hash'],
-              })),
+              topologySpreadConstraints: spreadAcrossZones(selector),
               containers: [
                 {
                   name: 'trino',

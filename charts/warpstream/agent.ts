@@ -4,7 +4,7 @@ import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import type { Platform } from '../lib/platform';
 import { KeyVaultSecret } from '../lib/secrets';
-import { checksum, quantityCpu, quantityGiB } from '../lib/workload';
+import { checksum, quantityCpu, quantityGiB, spreadAcrossZones } from '../lib/workload';
 
 /** Where the agent key file is mounted (warpstream-agent chart 1.0.82 mounts it under /app/agent-key and passes -agentKeyPath). */
 const AGENT_KEY_DIR = '/app/agent-key';
@@ -144,13 +144,7 @@ export class WarpstreamAgent extends Construct {
               fsGroup: 65532,
               seccompProfile: { type: 'RuntimeDefault' },
             },
-            topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-              topologyKey,
-              maxSkew: 1,
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selector },
-              matchLabelKeys: ['pod-template-hash'],
-            })),
+            topologySpreadConstraints: spreadAcrossZones(selector),
             containers: [
               {
                 name: 'warpstream',
