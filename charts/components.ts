@@ -4,6 +4,8 @@ import { PlatformChart } from './lib/chart';
 import { ConfigError } from './lib/errors';
 import { baseEnvironmentShape } from './lib/environment';
 import type { Platform } from './lib/platform';
+import { KafkaConnectChart } from './kafka-connect';
+import { kafkaConnectSettings } from './kafka-connect/settings';
 import { PolarisChart } from './polaris';
 import { polarisSettings } from './polaris/settings';
 import { TrinoChart } from './trino';
@@ -32,10 +34,10 @@ export class BuiltCharts {
   }
 
   /** The chart of `component`, or the error that names the setting to add. */
-  require<T extends PlatformChart>(component: string, type: abstract new (...args: any[]) => T, envName: string, needer: string): T {
+  require<T extends PlatformChart>(component: string, type: abstract new (...args: any[]) => T, envName: string, because: string): T {
     const chart = this.charts.get(component);
     if (!(chart instanceof type)) {
-      throw new ConfigError(`environments/${envName}.ts`, `components.${component}`, undefined, `must be deployed: ${needer} uses it`);
+      throw new ConfigError(`environments/${envName}.ts`, `components.${component}`, undefined, `must be deployed: ${because}`);
     }
     return chart;
   }
@@ -56,6 +58,11 @@ export const components = [
     name: 'polaris',
     settings: polarisSettings,
     build: (app, platform, settings) => new PolarisChart(app, platform, settings),
+  }),
+  defineComponent({
+    name: 'kafka-connect',
+    settings: kafkaConnectSettings,
+    build: (app, platform, settings, built) => new KafkaConnectChart(app, platform, settings, built),
   }),
   defineComponent({
     name: 'trino',

@@ -77,6 +77,22 @@ export default defineEnvironment({
         zoneRedundantHa: false,
       },
     },
+    'kafka-connect': {
+      image: 'crlakehousedev01.azurecr.io/kafka-connect/iceberg:1.2.0-kafka-4.3.1-iceberg-1.10.1',
+      replicas: 1,
+      cpu: 0.5,
+      memoryGiB: 2,
+      sinks: [
+        {
+          name: 'events-to-iceberg',
+          topics: ['events'],
+          table: 'raw.events',
+          namespace: 'raw',
+          commitIntervalSeconds: 60,
+          tasksMax: 1,
+        },
+      ],
+    },
     trino: {
       image: 'crlakehousedev01.azurecr.io/trinodb/trino:476',
       coordinator: { cpu: 1, memoryGiB: 4 },

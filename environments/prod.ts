@@ -78,6 +78,22 @@ export default defineEnvironment({
         zoneRedundantHa: true,
       },
     },
+    'kafka-connect': {
+      image: 'crlakehouseprod01.azurecr.io/kafka-connect/iceberg:1.2.0-kafka-4.3.1-iceberg-1.10.1',
+      replicas: 3,
+      cpu: 2,
+      memoryGiB: 8,
+      sinks: [
+        {
+          name: 'events-to-iceberg',
+          topics: ['events'],
+          table: 'raw.events',
+          namespace: 'raw',
+          commitIntervalSeconds: 300,
+          tasksMax: 3,
+        },
+      ],
+    },
     trino: {
       image: 'crlakehouseprod01.azurecr.io/trinodb/trino:476',
       coordinator: { cpu: 4, memoryGiB: 16 },

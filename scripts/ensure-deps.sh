@@ -9,6 +9,18 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
+# The real-program checks need Maven and a JDK 17 (Kafka Connect) and python3 with pip (a Java
+# 25 runtime for Trino comes from PyPI). Debian's packages, installed when missing and root.
+if [ "${1:-}" = "--python" ] && { ! command -v mvn >/dev/null || ! command -v javac >/dev/null; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Maven and OpenJDK 17 (apt-get)..." >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven openjdk-17-jdk-headless >&2
+  else
+    echo "npm test needs Maven and a JDK 17 (javac): install them (Debian: apt-get install maven openjdk-17-jdk-headless)" >&2
+    exit 1
+  fi
+fi
+
 if [ "${1:-}" = "--python" ]; then
   stamp=".venv/.installed-$(cat requirements-dev.txt requirements-pycep.txt | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then

@@ -22,6 +22,9 @@ step "Polaris catalog creator, run from dist/ against the Polaris API models (st
 step "Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)"
 node --no-warnings test/trino/boot.mjs dist
 
+step "Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)"
+node test/kafka-connect/check.mjs dist
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 

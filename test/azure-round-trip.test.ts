@@ -9,7 +9,7 @@ const TENANT = 'dc8117ac-2f36-4dcb-b19e-16cc2ba0e849';
 const copies: string[] = [];
 afterAll(() => copies.forEach((c) => rmSync(c, { recursive: true, force: true })));
 
-function runAz(command: 'deploy' | 'what-if', env: Record<string, string> = {}, path = `${join(root, 'test', 'fake-az')}:${process.env.PATH}`, extraArgs: string[] = []) {
+function runAz(command: 'deploy' | 'what-if' | 'build-image', env: Record<string, string> = {}, path = `${join(root, 'test', 'fake-az')}:${process.env.PATH}`, extraArgs: string[] = []) {
   const copy = copyRepository();
   copies.push(copy);
   const log = join(copy, 'az-calls.jsonl');
@@ -174,6 +174,27 @@ describe('npm run deploy against what is already there', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('fake az: the template declares output extra');
+  });
+});
+
+describe('npm run build-image', () => {
+  it('builds images/kafka-connect in the registry with az acr build, tagged as the environment names it', () => {
+    const { copy, run, calls } = runAz('build-image', {}, undefined, ['kafka-connect']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const build = calls.find((c) => c[0] === 'acr' && c[1] === 'build')!;
+    const flag = (name: string) => build[build.indexOf(name) + 1];
+    expect(flag('--registry')).toBe('crlakehousedev01');
+    expect(flag('--image')).toBe('kafka-connect/iceberg:1.2.0-kafka-4.3.1-iceberg-1.10.1');
+    expect(flag('--file')).toBe(join(copy, 'images', 'kafka-connect', 'Dockerfile'));
+    expect(build.at(-1)).toBe(join(copy, 'images', 'kafka-connect'));
+    expect(calls.some((c) => c[0] === 'deployment')).toBe(false);
+  });
+
+  it('refuses an image the repository does not build', () => {
+    const { run } = runAz('build-image', {}, undefined, ['spark']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('no image spark; the repository builds kafka-connect');
   });
 });
 

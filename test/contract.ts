@@ -65,6 +65,10 @@ export function contractViolations(
   const serviceAccounts = new Map(
     objects.filter((o) => o.kind === 'ServiceAccount').map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]),
   );
+  // Strimzi creates the KafkaConnect service account <name>-connect with the template's metadata.
+  for (const o of objects.filter((x) => x.kind === 'KafkaConnect')) {
+    serviceAccounts.set(`${o.metadata.namespace}/${o.metadata.name}-connect`, { metadata: { ...o.spec?.template?.serviceAccount?.metadata } });
+  }
 
   // Pods that ask for a token run under a federated, annotated service account.
   for (const t of podTemplates(objects)) {

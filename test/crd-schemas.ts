@@ -39,7 +39,12 @@ function compileCrdSchemas(): Map<string, CrdSchema> {
   return schemas;
 }
 
-function strict(node: any): any {
+/**
+ * Rejects unknown fields where the schema lists properties, as the API server's strict
+ * field validation does; not inside anyOf/oneOf/allOf branches, which only constrain values
+ * (structural schemas take their fields from the enclosing object).
+ */
+function strict(node: any, inBranch = false): any {
   if (!node || typeof node !== 'object') return node;
   if (node['x-kubernetes-int-or-string']) {
     const { type: _type, ...rest } = node;
@@ -48,11 +53,11 @@ function strict(node: any): any {
   if (node.nullable) node.type = [node.type, 'null'];
   if (node.properties) {
     for (const key of Object.keys(node.properties)) node.properties[key] = strict(node.properties[key]);
-    if (node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) node.additionalProperties = false;
+    if (!inBranch && node.additionalProperties === undefined && !node['x-kubernetes-preserve-unknown-fields']) node.additionalProperties = false;
   }
   if (node.items) node.items = strict(node.items);
   if (node.additionalProperties && typeof node.additionalProperties === 'object') node.additionalProperties = strict(node.additionalProperties);
-  for (const key of ['anyOf', 'oneOf', 'allOf']) if (node[key]) node[key] = node[key].map(strict);
+  for (const key of ['anyOf', 'oneOf', 'allOf']) if (node[key]) node[key] = node[key].map((branch: any) => strict(branch, true));
   return node;
 }
 

@@ -4,6 +4,9 @@ import type { Platform } from './platform';
 
 export const PART_OF = 'aks-lakehouse';
 
+/** Names the lake location a workload reads or writes when its configuration names none itself. */
+export const LAKE_LOCATION_ANNOTATION = 'aks-lakehouse/lake-location';
+
 /** Kubernetes recommended labels (kubernetes.io/docs/concepts/overview/working-with-objects/common-labels). */
 export function recommendedLabels(name: string, component: string, version?: string): Record<string, string> {
   return {

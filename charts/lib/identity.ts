@@ -25,6 +25,12 @@ export interface WorkloadIdentityProps {
   readonly serviceAccountName?: string;
   /** Labels for the service account, e.g. the component's recommended labels. */
   readonly labels?: Record<string, string>;
+  /**
+   * Whether to render the service account. An operator that creates the account itself
+   * (Strimzi names it `<cluster>-connect`) takes `serviceAccountAnnotations` in its template.
+   * @default true
+   */
+  readonly createServiceAccount?: boolean;
 }
 
 /**
@@ -39,7 +45,9 @@ export class WorkloadIdentity extends Construct {
   readonly identityName: string;
   readonly namespace: string;
   readonly serviceAccountName: string;
-  readonly serviceAccount: ApiObject;
+  readonly serviceAccount?: ApiObject;
+  /** The annotations the service account must carry: the identity's client ID and tenant. */
+  readonly serviceAccountAnnotations: Record<string, string>;
 
   constructor(
     scope: Construct,
@@ -56,6 +64,11 @@ export class WorkloadIdentity extends Construct {
     const clientId = platform.clientId(this.identityName);
     if (clientId instanceof Error) this.node.addValidation({ validate: () => [clientId.message] });
 
+    this.serviceAccountAnnotations = {
+      ...(clientId instanceof Error ? {} : { [WORKLOAD_IDENTITY.clientIdAnnotation]: clientId }),
+      [WORKLOAD_IDENTITY.tenantIdAnnotation]: platform.env.azure.tenantId,
+    };
+    if (props.createServiceAccount === false) return;
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'Resource', {
       metadata: {
         name: this.serviceAccountName,

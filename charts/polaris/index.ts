@@ -231,6 +231,11 @@ export class PolarisChart extends PlatformChart {
     };
   }
 
+  /** The namespaces `consumer` may create and write tables in (access `namespaces`). */
+  namespacesOf(consumer: string): readonly string[] {
+    return this.settings.consumers[consumer]?.namespaces ?? [];
+  }
+
   private consumerEntry(consumer: string) {
     const { access, namespaces } = this.settings.consumers[consumer];
     const role = consumer.replace(/-/g, '_');

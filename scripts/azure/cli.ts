@@ -3,13 +3,14 @@ import { environmentSchema } from '../../charts/components';
 import { ConfigErrors } from '../../charts/lib/errors';
 import { parseOrThrow } from '../../charts/lib/validation';
 import { environments } from '../../environments';
-import { deploy, realAz, RoundTripError, whatIf } from './round-trip';
+import { buildImage, deploy, realAz, RoundTripError, whatIf } from './round-trip';
 
 function cli(argv: string[]): number {
   const rotate = argv.includes('--rotate-database-password');
   const [command, name, ...rest] = argv.filter((a) => a !== '--rotate-database-password');
-  if ((command !== 'deploy' && command !== 'what-if') || !name || rest.length > 0 || (rotate && command !== 'deploy')) {
-    console.error('usage: npm run deploy -- <environment> [--rotate-database-password] | npm run what-if -- <environment>');
+  const arity = command === 'build-image' ? 1 : 0;
+  if (!['deploy', 'what-if', 'build-image'].includes(command) || !name || rest.length !== arity || (rotate && command !== 'deploy')) {
+    console.error('usage: npm run deploy -- <environment> [--rotate-database-password] | npm run what-if -- <environment> | npm run build-image -- <environment> <image>');
     return 2;
   }
   if (!(name in environments)) {
@@ -21,6 +22,7 @@ function cli(argv: string[]): number {
     const root = process.env.LAKEHOUSE_ROOT ?? process.cwd();
     const props = { root, env, az: realAz(root), log: (l: string) => console.log(l), rotateDatabasePassword: rotate };
     if (command === 'deploy') deploy(props);
+    else if (command === 'build-image') buildImage(props, rest[0]);
     else whatIf(props);
     return 0;
   } catch (e) {

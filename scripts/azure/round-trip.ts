@@ -126,9 +126,35 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   return outputs;
 }
 
-/** Checks the tools, the login and the cluster; returns the deployment arguments and the variables the .bicepparam reads. */
-function preflight(props: RoundTripProps): { args: string[]; env: Record<string, string> } {
-  const { env, az, root } = props;
+/** Images the repository builds (images/<name>/), and where each environment names the tag. */
+export const buildableImages = {
+  'kafka-connect': { setting: (env: Environment) => (env.components as Record<string, { image?: string } | undefined>)['kafka-connect']?.image },
+} as const;
+
+/**
+ * Builds images/<name>/ in the environment's container registry with `az acr build` (no local
+ * Docker), tagged as the environment's settings name it, so charts and registry agree.
+ */
+export function buildImage(props: RoundTripProps, name: string): string {
+  const image = buildableImages[name as keyof typeof buildableImages];
+  if (!image) throw new RoundTripError(`no image ${name}; the repository builds ${Object.keys(buildableImages).join(', ')}`);
+  const reference = image.setting(props.env);
+  if (!reference) throw new RoundTripError(`environments/${props.env.name}.ts names no ${name} image (components.${name}.image)`);
+  const { azure } = props.env;
+  const registry = `${azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
+  if (!reference.startsWith(registry) || reference.includes('@')) {
+    throw new RoundTripError(`components.${name}.image (${reference}) must be ${registry}<repository>:<tag> to be built here; pin the digest after the build`);
+  }
+  checkLogin(props);
+  const context = join(props.root, 'images', name);
+  props.log(`building ${reference} in ${azure.containerRegistryName} (az acr build)`);
+  run(props, ['acr', 'build', '--subscription', azure.subscriptionId, '--registry', azure.containerRegistryName, '--image', reference.slice(registry.length), '--file', join(context, 'Dockerfile'), context], 'acr build', { stream: true });
+  props.log(`built ${reference}; pin it by digest: az acr repository show -n ${azure.containerRegistryName} --image ${reference.slice(registry.length)} --query digest`);
+  return reference;
+}
+
+function checkLogin(props: RoundTripProps): void {
+  const { env, az } = props;
   const { azure } = env;
   const version = az(['version', '--output', 'json']);
   if (version.missing) {
@@ -142,6 +168,13 @@ function preflight(props: RoundTripProps): { args: string[]; env: Record<string,
   if (tenant !== azure.tenantId) {
     throw new RoundTripError(`az is logged in to tenant ${tenant}, but environments/${env.name}.ts azure.tenantId is ${azure.tenantId}: run \`az login --tenant ${azure.tenantId}\``);
   }
+}
+
+/** Checks the tools, the login and the cluster; returns the deployment arguments and the variables the .bicepparam reads. */
+function preflight(props: RoundTripProps): { args: string[]; env: Record<string, string> } {
+  const { env, az, root } = props;
+  const { azure } = env;
+  checkLogin(props);
   checkBicep(az);
   const params = join(root, 'bicep', 'env', `${env.name}.bicepparam`);
   if (!existsSync(params) || !existsSync(join(root, 'bicep', 'env', `${env.name}.workloads.json`))) {

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { environments } from '../environments';
+import { contractViolations } from './contract';
+import { envNames, errorsOf, find, objects, readCommittedOutputs, synthOne, synthVariant } from './helpers';
+
+describe.each(envNames)('Kafka Connect in %s', (env) => {
+  const result = synthOne(env);
+  const settings = (environments[env] as any).components['kafka-connect'];
+  const outputs = readCommittedOutputs(env) as any;
+  const connect = find(result, 'KafkaConnect', 'lakehouse', 'kafka-connect');
+
+  it('runs Strimzi KafkaConnect v1 on WarpStream, with the topics at the top level and connector resources on', () => {
+    expect(connect.apiVersion).toBe('kafka.strimzi.io/v1');
+    expect(connect.spec.bootstrapServers).toBe('warpstream-agent.warpstream.svc:9092');
+    expect(connect.spec).toMatchObject({ groupId: 'lakehouse-connect', configStorageTopic: 'lakehouse-connect-configs', offsetStorageTopic: 'lakehouse-connect-offsets', statusStorageTopic: 'lakehouse-connect-status' });
+    expect(connect.metadata.annotations['strimzi.io/use-connector-resources']).toBe('true');
+    expect(connect.spec.replicas).toBe(settings.replicas);
+    expect(connect.spec.image).toBe(settings.image);
+    expect(connect.spec.template.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
+  });
+
+  it('federates the Strimzi-named service account, labels the pods, and carries the client ID', () => {
+    expect(connect.spec.template.pod.metadata.labels['azure.workload.identity/use']).toBe('true');
+    expect(connect.spec.template.serviceAccount.metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities['kafka-connect'].clientId);
+    const identity = result.ledger!.identities.find((i) => i.name === 'kafka-connect')!;
+    expect(identity.subjects.map((s) => `${s.namespace}/${s.serviceAccount}`)).toEqual(['kafka-connect/lakehouse-connect']);
+    expect(identity.storage).toEqual([{ container: 'iceberg', role: 'Storage Blob Data Contributor' }]);
+    expect(contractViolations(objects(result), result.ledger!, outputs)).toEqual([]);
+  });
+
+  it('keeps the Polaris credential in Key Vault and reads it through the env config provider, never inline', () => {
+    expect(connect.spec.config['config.providers.env.class']).toBe('org.apache.kafka.common.config.provider.EnvVarConfigProvider');
+    const sink = find(result, 'KafkaConnector', settings.sinks[0].name, 'kafka-connect');
+    expect(sink.spec.config['iceberg.catalog.credential']).toBe('${env:POLARIS_CLIENT_ID}:${env:POLARIS_CLIENT_SECRET}');
+    const secret = connect.spec.template.connectContainer.env[0].valueFrom.secretKeyRef.name;
+    expect(find(result, 'ExternalSecret', secret, 'kafka-connect').spec.data.map((d: any) => d.remoteRef.key).sort()).toEqual(['polaris-kafka-connect-client-id', 'polaris-kafka-connect-client-secret']);
+  });
+
+  it('lands each sink in its table through Polaris, keyless (ADLSFileIO, no vended credentials), exactly once', () => {
+    for (const s of settings.sinks) {
+      const c = find(result, 'KafkaConnector', s.name, 'kafka-connect');
+      expect(c.metadata.labels['strimzi.io/cluster']).toBe('lakehouse');
+      expect(c.spec.class).toBe('org.apache.iceberg.connect.IcebergSinkConnector');
+      expect(c.spec.config).toMatchObject({
+        topics: s.topics.join(','),
+        'iceberg.tables': s.table,
+        'iceberg.catalog.type': 'rest',
+        'iceberg.catalog.uri': 'http://polaris.polaris.svc:8181/api/catalog',
+        'iceberg.catalog.warehouse': 'lakehouse',
+        'iceberg.catalog.scope': 'PRINCIPAL_ROLE:kafka_connect',
+        'iceberg.catalog.io-impl': 'org.apache.iceberg.azure.adlsv2.ADLSFileIO',
+        'iceberg.control.topic': `lakehouse-iceberg-control-${s.name}`,
+        'iceberg.control.commit.interval-ms': String(s.commitIntervalSeconds * 1000),
+      });
+      expect(Object.keys(c.spec.config).filter((k) => /Access-Delegation|include-credentials/.test(k))).toEqual([]);
+    }
+  });
+
+  it('creates Connect topics and control topics before the workers start, idempotently', () => {
+    const job = find(result, 'Job', 'lakehouse-connect-topics', 'kafka-connect');
+    expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '0' });
+    expect(Number(connect.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(0);
+    const script = job.spec.template.spec.containers[0].command[2];
+    for (const topic of ['lakehouse-connect-configs', 'lakehouse-connect-offsets', 'lakehouse-connect-status', ...settings.sinks.map((s: any) => `lakehouse-iceberg-control-${s.name}`)]) {
+      expect(script).toContain(`--create --if-not-exists --topic ${topic} `);
+    }
+    expect(script).toMatch(/--topic lakehouse-connect-configs --partitions 1 --replication-factor \d --config cleanup.policy=compact/);
+  });
+});
+
+describe('Kafka Connect refuses what cannot work', () => {
+  it.each([
+    ['a sink namespace Polaris does not grant', (e: any) => {
+      e.components['kafka-connect'].sinks[0].namespace = 'curated';
+      e.components['kafka-connect'].sinks[0].table = 'curated.events';
+    }, "environments/dev.ts: components.kafka-connect.sinks.0.namespace (\"curated\") must be one of the namespaces Polaris grants kafka-connect (components.polaris.consumers.kafka-connect.namespaces: raw)"],
+    ['both a table and a route field', (e: any) => (e.components['kafka-connect'].sinks[0].routeField = 'table'), 'environments/dev.ts: components.kafka-connect.sinks.0.table ("raw.events") must be given, or routeField, not both'],
+    ['no WarpStream', (e: any) => delete e.components.warpstream, 'environments/dev.ts: components.warpstream (missing) must be deployed: Kafka Connect reads and writes its topics there'],
+  ])('%s', (_, change, message) => {
+    const result = synthVariant('dev', change);
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
+  });
+});
