@@ -25,6 +25,9 @@ node --no-warnings test/trino/boot.mjs dist
 step "Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)"
 node test/kafka-connect/check.mjs dist
 
+step "Flink: the workload identity token provider, its unit tests and the real flink-azure-fs-hadoop 1.20.0 plugin loading it (Maven Surefire)"
+mvn -B --no-transfer-progress -f images/flink/token-provider/pom.xml verify | grep -E "Tests run:|BUILD|ERROR|FAIL"
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 

@@ -129,6 +129,7 @@ export function deploy(props: RoundTripProps): AzureOutputs {
 /** Images the repository builds (images/<name>/), and where each environment names the tag. */
 export const buildableImages = {
   'kafka-connect': { setting: (env: Environment) => (env.components as Record<string, { image?: string } | undefined>)['kafka-connect']?.image },
+  flink: { setting: (env: Environment) => (env.components as Record<string, { image?: string } | undefined>).flink?.image },
 } as const;
 
 /**
