@@ -4,6 +4,8 @@ import { PlatformChart } from './lib/chart';
 import { ConfigError } from './lib/errors';
 import { baseEnvironmentShape } from './lib/environment';
 import type { Platform } from './lib/platform';
+import { FlinkChart } from './flink';
+import { flinkSettings } from './flink/settings';
 import { KafkaConnectChart } from './kafka-connect';
 import { kafkaConnectSettings } from './kafka-connect/settings';
 import { PolarisChart } from './polaris';
@@ -63,6 +65,11 @@ export const components = [
     name: 'kafka-connect',
     settings: kafkaConnectSettings,
     build: (app, platform, settings, built) => new KafkaConnectChart(app, platform, settings, built),
+  }),
+  defineComponent({
+    name: 'flink',
+    settings: flinkSettings,
+    build: (app, platform, settings, built) => new FlinkChart(app, platform, settings, built),
   }),
   defineComponent({
     name: 'trino',

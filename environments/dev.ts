@@ -93,6 +93,25 @@ export default defineEnvironment({
         },
       ],
     },
+    flink: {
+      image: 'crlakehousedev01.azurecr.io/flink/lakehouse:1.20.0-wi1',
+      session: {
+        jobManager: { cpu: 0.5, memoryGiB: 2 },
+        taskManager: { cpu: 1, memoryGiB: 4, slots: 2, replicas: 1 },
+      },
+      sqlGateway: { cpu: 0.5, memoryGiB: 1, replicas: 1 },
+      applications: [
+        {
+          name: 'orders',
+          jar: 'jobs/orders-enricher-1.0.0.jar',
+          entryClass: 'com.example.orders.OrdersEnricher',
+          args: ['--input-topic', 'orders', '--output-table', 'streaming.orders'],
+          parallelism: 1,
+          jobManager: { cpu: 0.5, memoryGiB: 1 },
+          taskManager: { cpu: 1, memoryGiB: 2, slots: 1 },
+        },
+      ],
+    },
     trino: {
       image: 'crlakehousedev01.azurecr.io/trinodb/trino:476',
       coordinator: { cpu: 1, memoryGiB: 4 },

@@ -94,6 +94,25 @@ export default defineEnvironment({
         },
       ],
     },
+    flink: {
+      image: 'crlakehouseprod01.azurecr.io/flink/lakehouse:1.20.0-wi1',
+      session: {
+        jobManager: { cpu: 1, memoryGiB: 4 },
+        taskManager: { cpu: 2, memoryGiB: 8, slots: 4, replicas: 3 },
+      },
+      sqlGateway: { cpu: 1, memoryGiB: 2, replicas: 2 },
+      applications: [
+        {
+          name: 'orders',
+          jar: 'jobs/orders-enricher-1.0.0.jar',
+          entryClass: 'com.example.orders.OrdersEnricher',
+          args: ['--input-topic', 'orders', '--output-table', 'streaming.orders'],
+          parallelism: 4,
+          jobManager: { cpu: 1, memoryGiB: 2 },
+          taskManager: { cpu: 2, memoryGiB: 8, slots: 2 },
+        },
+      ],
+    },
     trino: {
       image: 'crlakehouseprod01.azurecr.io/trinodb/trino:476',
       coordinator: { cpu: 4, memoryGiB: 16 },

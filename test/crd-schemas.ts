@@ -30,8 +30,11 @@ function compileCrdSchemas(): Map<string, CrdSchema> {
     for (const version of crd.spec.versions) {
       if (!version.served) continue;
       const schema = strict(structuredClone(version.schema.openAPIV3Schema));
-      // metadata is validated by the API server itself, not by the CRD schema.
+      // metadata, apiVersion and kind are the API server's own, whether the CRD lists them or not
+      // (the Flink operator's CRDs do not).
       schema.properties.metadata = { type: 'object' };
+      schema.properties.apiVersion ??= { type: 'string' };
+      schema.properties.kind ??= { type: 'string' };
       const key = `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`;
       schemas.set(key, { validate: ajv.compile(schema), schema: version.schema.openAPIV3Schema });
     }

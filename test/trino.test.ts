@@ -99,6 +99,7 @@ describe('Trino, dev and prod', () => {
     ['no Polaris to read the catalog from', (e: any) => {
       delete e.components.polaris;
       delete e.components['kafka-connect'];
+      delete e.components.flink;
     }, 'environments/dev.ts: components.polaris (missing) must be deployed: Trino reads the lakehouse catalog through it'],
     ['a realm header Trino 476 cannot send', (e: any) => (e.components.polaris.requireRealmHeader = true), 'environments/dev.ts: components.polaris.requireRealmHeader (true) must be false while Trino reads the catalog'],
     ['an image not tagged with a release', (e: any) => (e.components.trino.image = 'crlakehousedev01.azurecr.io/trinodb/trino:stable'), 'environments/dev.ts: components.trino.image ("crlakehousedev01.azurecr.io/trinodb/trino:stable") must be tagged with the Trino release number'],

@@ -1,0 +1,97 @@
+// Flink ignores configuration keys it does not know, so a typo silently does nothing. This
+// collects every ConfigOption key that Flink 1.20.0 declares (its jars from Maven Central,
+// read by FlinkOptions.java) and checks every key the charts write: each FlinkDeployment's
+// flinkConfiguration and the SQL Gateway's dynamic properties. Deprecated keys are errors.
+// Keys outside Flink's own are allowed only under documented pass-through prefixes: fs.azure.
+// (handed to the Azure file system plugin), and the operator's kubernetes.operator.* keys,
+// checked against the operator 1.15.0 documentation (pinned/flink/operator-1.15.0-keys.json).
+//
+//   node test/flink/check.mjs [dist dir]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import YAML from 'yaml';
+
+const here = dirname(new URL(import.meta.url).pathname);
+const root = resolve(here, '..', '..');
+const dist = resolve(process.argv[2] ?? join(root, 'dist'));
+const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse', 'flink');
+const operatorKeys = new Set(JSON.parse(readFileSync(join(root, 'pinned', 'flink', 'operator-1.15.0-keys.json'), 'utf8')));
+
+function flinkKeys() {
+  for (const tool of ['mvn', 'javac']) {
+    if (spawnSync(tool, ['-version'], { stdio: 'ignore' }).error) {
+      console.error(`flink key check: ${tool} is missing (apt-get install maven openjdk-17-jdk-headless)`);
+      process.exit(1);
+    }
+  }
+  const pom = join(here, 'pom.xml');
+  const jars = join(cache, 'options');
+  const stamp = join(jars, '.pom');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== readFileSync(pom, 'utf8')) {
+    rmSync(jars, { recursive: true, force: true });
+    console.log('resolving the Flink 1.20.0 jars with Maven...');
+    execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${jars}`], { stdio: 'inherit' });
+    writeFileSync(stamp, readFileSync(pom, 'utf8'));
+  }
+  const classes = join(cache, 'classes');
+  mkdirSync(classes, { recursive: true });
+  execFileSync('javac', ['--release', '17', '-d', classes, join(here, 'FlinkOptions.java')]);
+  const all = readdirSync(jars).filter((j) => j.endsWith('.jar')).map((j) => join(jars, j));
+  const out = execFileSync('java', ['-cp', classes, 'FlinkOptions', ...all], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
+  return JSON.parse(out);
+}
+
+/** Problems with one key, or none. */
+function problem(key, keys) {
+  const state = keys[key];
+  if (state === 'current') return undefined;
+  if (state) return `${key} is ${state}`;
+  if (key.startsWith('fs.azure.')) return undefined;
+  if (key.startsWith('kubernetes.operator.')) return operatorKeys.has(key) ? undefined : `${key} is not a Flink Kubernetes Operator 1.15.0 setting`;
+  // Options declared relative to a prefix (SqlGatewayRestOptions, the file catalog store).
+  for (const prefix of ['sql-gateway.endpoint.rest.', 'table.catalog-store.file.']) {
+    if (key.startsWith(prefix) && keys[key.slice(prefix.length)] === 'current') return undefined;
+  }
+  return `${key} is not a Flink 1.20.0 setting`;
+}
+
+function main() {
+  const keys = flinkKeys();
+  const count = Object.keys(keys).length;
+  if (count < 800) {
+    console.error(`flink key check: only ${count} keys read from the Flink jars; expected about 1000`);
+    process.exit(1);
+  }
+  let passed = 0;
+  let failed = 0;
+  const check = (what, entries) => {
+    const problems = entries.map((k) => problem(k, keys)).filter(Boolean);
+    if (problems.length === 0) passed++;
+    else failed++;
+    console.log(`${problems.length ? 'FAIL' : 'ok  '} ${what} (${entries.length} keys)${problems.map((p) => `\n       ${p}`).join('')}`);
+  };
+  for (const env of readdirSync(dist).filter((e) => existsSync(join(dist, e, 'flink'))).sort()) {
+    const dir = join(dist, env, 'flink');
+    for (const file of readdirSync(dir).sort()) {
+      const o = YAML.parse(readFileSync(join(dir, file), 'utf8'));
+      if (o.kind === 'FlinkDeployment') check(`${env}: FlinkDeployment ${o.metadata.name} flinkConfiguration`, Object.keys(o.spec.flinkConfiguration ?? {}));
+      if (o.kind === 'Deployment' && o.metadata.name === 'flink-sql-gateway') {
+        const command = o.spec.template.spec.containers[0].command.join(' ');
+        check(`${env}: SQL Gateway dynamic properties`, [...command.matchAll(/ -D([^=\s]+)=/g)].map((m) => m[1]));
+      }
+    }
+  }
+  // The check can fail: a misspelt key and a deprecated one must both be reported.
+  const misspelt = problem('execution.checkpointing.intervall', keys);
+  const deprecated = problem('state.checkpoints.dir', keys);
+  const caught = misspelt?.includes('not a Flink 1.20.0 setting') && deprecated?.includes('deprecated: use execution.checkpointing.dir');
+  console.log(`${caught ? 'ok  ' : 'FAIL'} a misspelt key and a deprecated key are reported (${count} Flink keys known)`);
+  if (caught) passed++;
+  else failed++;
+  console.log(`flink keys: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 1 ? 0 : 1);
+}
+
+main();
