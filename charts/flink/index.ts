@@ -49,10 +49,7 @@ export class FlinkChart extends PlatformChart {
   constructor(scope: App, platform: Platform, settings: FlinkSettings, built: BuiltCharts) {
     super(scope, platform, { component: 'flink', syncWave: syncWaves.workloads });
     const envFile = `environments/${platform.env.name}.ts`;
-    const registry = `${platform.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
-    if (!settings.image.startsWith(registry)) {
-      throw new ConfigError(envFile, 'components.flink.image', settings.image, `must come from the environment's registry ${registry} (build it with npm run build-image, see README)`);
-    }
+    platform.registryImage('flink.image', settings.image, 'build');
     const polaris = built.require('polaris', PolarisChart, platform.env.name, 'Flink SQL keeps its tables in its catalog').consumer('flink');
     const names = settings.applications.map((a) => a.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i || n === 'session');

@@ -36,10 +36,7 @@ export class KafkaConnectChart extends PlatformChart {
   constructor(scope: App, platform: Platform, settings: KafkaConnectSettings, built: BuiltCharts) {
     super(scope, platform, { component: 'kafka-connect', syncWave: syncWaves.workloads });
     const envFile = `environments/${platform.env.name}.ts`;
-    const registry = `${platform.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
-    if (!settings.image.startsWith(registry)) {
-      throw new ConfigError(envFile, 'components.kafka-connect.image', settings.image, `must come from the environment's registry ${registry} (build it with npm run build-image, see README)`);
-    }
+    platform.registryImage('kafka-connect.image', settings.image, 'build');
     const warpstream = built.require('warpstream', WarpstreamChart, platform.env.name, 'Kafka Connect reads and writes its topics there');
     const polarisChart = built.require('polaris', PolarisChart, platform.env.name, 'the Iceberg sink commits through it');
     const polaris = polarisChart.consumer('kafka-connect');

@@ -36,6 +36,20 @@ export class Platform {
     this.keyVault = new KeyVault(props.env.azure.keyVaultName, this.ledger);
   }
 
+  /**
+   * `image` of setting `components.<setting>`, checked to come from the environment's own
+   * registry: the cluster pulls only from there (AcrPull), and only pinned references.
+   * `how` says how it gets there: `import` (az acr import) or `build` (npm run build-image).
+   */
+  registryImage(setting: string, image: string, how: 'import' | 'build'): string {
+    const registry = `${this.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
+    if (!image.startsWith(registry)) {
+      const hint = how === 'build' ? 'build it with npm run build-image' : 'import it with az acr import';
+      throw new ConfigError(`environments/${this.env.name}.ts`, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`);
+    }
+    return image;
+  }
+
   /** The client ID Bicep gave `identity`, or the error that says how to get one. */
   clientId(identity: string): string | ConfigError {
     const found = this.outputs?.identities[identity]?.clientId;

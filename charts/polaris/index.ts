@@ -46,12 +46,7 @@ export class PolarisChart extends PlatformChart {
     super(scope, platform, { component: 'polaris', syncWave: syncWaves.workloads });
     this.settings = settings;
     const envFile = `environments/${platform.env.name}.ts`;
-    const registry = `${platform.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
-    for (const key of ['image', 'adminToolImage', 'creatorImage'] as const) {
-      if (!settings[key].startsWith(registry)) {
-        throw new ConfigError(envFile, `components.polaris.${key}`, settings[key], `must come from the environment's registry ${registry} (import it with az acr import, see README)`);
-      }
-    }
+    for (const key of ['image', 'adminToolImage', 'creatorImage'] as const) platform.registryImage(`polaris.${key}`, settings[key], 'import');
     const network = platform.env.azure.network;
     if (!network.privateEndpoints && network.aksEgressIps.length === 0) {
       throw new ConfigError(envFile, 'azure.network.aksEgressIps', [], 'must list the AKS egress addresses when there are no privateEndpoints: the PostgreSQL firewall admits nothing else');

@@ -44,10 +44,7 @@ export class TrinoChart extends PlatformChart {
   constructor(scope: App, platform: Platform, settings: TrinoSettings, built: BuiltCharts) {
     super(scope, platform, { component: 'trino', syncWave: syncWaves.workloads });
     const envFile = `environments/${platform.env.name}.ts`;
-    const registry = `${platform.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
-    if (!settings.image.startsWith(registry)) {
-      throw new ConfigError(envFile, 'components.trino.image', settings.image, `must come from the environment's registry ${registry} (import it with az acr import, see README)`);
-    }
+    platform.registryImage('trino.image', settings.image, 'import');
     const polarisChart = built.require('polaris', PolarisChart, platform.env.name, 'Trino reads the lakehouse catalog through it');
     const polaris = polarisChart.consumer('trino');
     if (polaris.requiresRealmHeader) {

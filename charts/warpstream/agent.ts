@@ -4,7 +4,7 @@ import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import type { Platform } from '../lib/platform';
 import { KeyVaultSecret } from '../lib/secrets';
-import { checksum, quantityCpu, quantityGiB, spreadAcrossZones } from '../lib/workload';
+import { checksum, quantityCpu, quantityGiB, restrictedContainer, spreadAcrossZones } from '../lib/workload';
 
 /** Where the agent key file is mounted (warpstream-agent chart 1.0.82 mounts it under /app/agent-key and passes -agentKeyPath). */
 const AGENT_KEY_DIR = '/app/agent-key';
@@ -169,12 +169,7 @@ export class WarpstreamAgent extends Construct {
                   },
                   limits: { memory: k8s.Quantity.fromString(memory) },
                 },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                },
+                securityContext: restrictedContainer,
                 volumeMounts: [
                   { name: 'tmp', mountPath: '/tmp' },
                   { name: 'agent-key', mountPath: AGENT_KEY_DIR, readOnly: true },

@@ -1,5 +1,4 @@
 import { App } from 'cdk8s';
-import { ConfigError } from '../lib/errors';
 import { PlatformChart } from '../lib/chart';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
@@ -23,10 +22,7 @@ export class WarpstreamChart extends PlatformChart {
 
   constructor(scope: App, platform: Platform, settings: WarpstreamSettings) {
     super(scope, platform, { component: 'warpstream', syncWave: syncWaves.workloads });
-    const registry = `${platform.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
-    if (!settings.image.startsWith(registry)) {
-      throw new ConfigError(`environments/${platform.env.name}.ts`, 'components.warpstream.image', settings.image, `must come from the environment's registry ${registry} (import it with az acr import, see README)`);
-    }
+    platform.registryImage('warpstream.image', settings.image, 'import');
     const namespace = workloadNamespaces.warpstream;
     const clientNamespaces = Object.values(workloadNamespaces);
     const common = {
