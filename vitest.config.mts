@@ -11,6 +11,9 @@ export default defineConfig({
     // One synth per worker is the expensive part; two workers match the machine.
     pool: 'threads',
     maxWorkers: 2,
+    // Some suites run the CLIs as child processes (synth, the az round trip, cdk8s): on a busy
+    // 2-core machine one can take several seconds.
+    testTimeout: 30000,
     // Snapshots live in the top-level __snapshots__/ folder cdk8s users expect.
     resolveSnapshotPath: (testPath, extension) => join(root, '__snapshots__', basename(testPath) + extension),
   },
