@@ -38,10 +38,11 @@ export class BuiltCharts {
   /** The chart of `component`, or the error that names the setting to add. */
   require<T extends PlatformChart>(component: string, type: abstract new (...args: any[]) => T, envName: string, because: string): T {
     const chart = this.charts.get(component);
-    if (!(chart instanceof type)) {
+    // Not `instanceof`: cdk8s Chart defines Symbol.hasInstance, so every chart passes it for every chart class.
+    if (!chart || !Object.prototype.isPrototypeOf.call(type.prototype, chart)) {
       throw new ConfigError(`environments/${envName}.ts`, `components.${component}`, undefined, `must be deployed: ${because}`);
     }
-    return chart;
+    return chart as T;
   }
 }
 
