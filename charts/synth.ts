@@ -76,7 +76,7 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   }
 }
 
-function readOutputs(name: string, env: Environment, input: SynthInput): AzureOutputs | undefined {
+export function readOutputs(name: string, env: Environment, input: SynthInput): AzureOutputs | undefined {
   const read = input.readOutputs(name);
   if (read === undefined) return undefined;
   const file = outputsFile(name);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the project needs, once: node_modules from the lockfile and, with
-# --python, a local .venv with the pinned Python tools. Cheap when already done.
+# Installs what the project needs, once: node_modules from the lockfile; with --java, Maven and
+# a JDK 17; with --python, those and a local .venv with the pinned Python tools. Cheap when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,12 +11,12 @@ fi
 
 # The real-program checks need Maven and a JDK 17 (Kafka Connect) and python3 with pip (a Java
 # 25 runtime for Trino comes from PyPI). Debian's packages, installed when missing and root.
-if [ "${1:-}" = "--python" ] && { ! command -v mvn >/dev/null || ! command -v javac >/dev/null; }; then
+if [ -n "${1:-}" ] && { ! command -v mvn >/dev/null || ! command -v javac >/dev/null; }; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Maven and OpenJDK 17 (apt-get)..." >&2
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven openjdk-17-jdk-headless >&2
   else
-    echo "npm test needs Maven and a JDK 17 (javac): install them (Debian: apt-get install maven openjdk-17-jdk-headless)" >&2
+    echo "the tests need Maven and a JDK 17 (javac): install them (Debian: apt-get install maven openjdk-17-jdk-headless)" >&2
     exit 1
   fi
 fi

@@ -56,6 +56,13 @@ describe.each(envNames)('Kafka Connect in %s', (env) => {
     }
   });
 
+  it('lets an idle sink answer commit requests well within its commit interval (put() runs at least once per offset flush)', () => {
+    const flushMs = Number(connect.spec.config['offset.flush.interval.ms']);
+    const shortestCommitMs = Math.min(...settings.sinks.map((s: any) => (s.commitIntervalSeconds ?? 300) * 1000));
+    expect(flushMs).toBeGreaterThan(0);
+    expect(flushMs * 2).toBeLessThanOrEqual(shortestCommitMs);
+  });
+
   it('creates Connect topics and control topics before the workers start, idempotently', () => {
     const job = find(result, 'Job', 'lakehouse-connect-topics', 'kafka-connect');
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '0' });

