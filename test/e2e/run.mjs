@@ -148,7 +148,10 @@ async function main() {
   const jvm = (heap, logConfig = 'log4j2.properties') => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, ...kafkaClasspath];
 
   const catalog = startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-jar', tools.catalogJar], {
-    env: { CATALOG_WAREHOUSE: `file://${warehouse}`, CATALOG_REST_PORT: String(ports.catalog), CATALOG_URI: 'jdbc:sqlite::memory:' },
+    // A SQLite file, not the server's default jdbc:sqlite::memory:: the catalog pools two JDBC
+    // connections, and each connection to :memory: is a database of its own (a run failed with
+    // "Failed to execute exists query" when a request met the empty one).
+    env: { CATALOG_WAREHOUSE: `file://${warehouse}`, CATALOG_REST_PORT: String(ports.catalog), CATALOG_URI: `jdbc:sqlite:${join(work, 'catalog.db')}` },
   });
 
   await stage('broker', async () => {
