@@ -174,8 +174,15 @@ async function main() {
       'auto.create.topics.enable': false,
     };
     writeFileSync(join(work, 'broker.properties'), Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n'));
-    const clusterId = randomBytes(16).toString('base64url');
-    execFileSync('java', [...jvm('256m', 'log4j2-tools.properties'), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', join(work, 'broker.properties')], { stdio: 'ignore' });
+    // Base64 of 16 random bytes, as Kafka's Uuid; like Uuid.randomUuid, never one starting with '-' (read as an option).
+    let clusterId;
+    do clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-'));
+    try {
+      execFileSync('java', [...jvm('256m', 'log4j2-tools.properties'), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', join(work, 'broker.properties')], { stdio: 'pipe' });
+    } catch (error) {
+      throw new Error(`kafka-storage format failed: ${`${error.stdout}${error.stderr}`.trim().split('\n').slice(-5).join('\n')}`);
+    }
     const broker = startProgram('broker', 'broker', 'java', [...jvm('512m'), 'kafka.Kafka', join(work, 'broker.properties')]);
     await waitFor('the broker', 60000, () => (broker.log().includes('Kafka Server started') ? true : undefined));
   });
