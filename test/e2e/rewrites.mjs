@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { parseProperties } from '../lib/programs.mjs';
+import { parseProperties, writeProperties } from '../lib/programs.mjs';
 
 export class StageError extends Error {
   constructor(stage, message) {
@@ -122,23 +122,20 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   const trinoFile = `dist/${env}/trino/configmap-trino-coordinator.yaml`;
   const trinoCatalogs = Object.keys(trino.data).filter((k) => k !== 'config.properties' && k.endsWith('.properties') && parseProperties(trino.data[k])['connector.name'] === 'iceberg');
   if (trinoCatalogs.length !== 1) throw new StageError('config', `${trinoFile}: ${trinoCatalogs.length} Iceberg catalog files, expected one`);
-  const catalogText = (text) => {
-    for (const name of breaks) text = BREAKS[name].catalog?.(text) ?? text;
-    const lines = text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-    const entries = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-    const handle = intent.polaris.trino;
-    const source = { source: 'the Polaris handle (consumer trino)' };
-    const file = `${trinoFile} ${trinoCatalogs[0]}`;
-    move(file, entries, 'iceberg.rest-catalog.uri', handle.catalogUri, local.catalogUri, { ...source, text: 'the Iceberg REST catalog server stands in for Polaris' });
-    move(file, entries, 'iceberg.rest-catalog.oauth2.server-uri', handle.oauthTokenUri, local.tokenUri, { ...source, text: "the stand-in's own OAuth2 client-credentials endpoint" });
-    move(file, entries, 'fs.native-azure.enabled', 'true', undefined, 'a local warehouse folder stands in for ADLS');
-    move(file, entries, 'azure.auth-type', undefined, undefined, 'no Azure here: no workload identity');
-    entries['fs.native-local.enabled'] = 'true';
-    // Locations are file:///<absolute path>; Trino resolves their path under local.location.
-    entries['local.location'] = '/';
-    rewrites.push({ file, key: 'fs.native-local.enabled, local.location', from: '(absent)', to: 'true, /', why: "Trino's local file system reads the stand-in warehouse" });
-    return Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
-  };
+  let catalogText = trino.data[trinoCatalogs[0]];
+  for (const name of breaks) catalogText = BREAKS[name].catalog?.(catalogText) ?? catalogText;
+  const catalog = parseProperties(catalogText);
+  const trinoHandle = intent.polaris.trino;
+  const trinoSource = { source: 'the Polaris handle (consumer trino)' };
+  const catalogFile = `${trinoFile} ${trinoCatalogs[0]}`;
+  move(catalogFile, catalog, 'iceberg.rest-catalog.uri', trinoHandle.catalogUri, local.catalogUri, { ...trinoSource, text: 'the Iceberg REST catalog server stands in for Polaris' });
+  move(catalogFile, catalog, 'iceberg.rest-catalog.oauth2.server-uri', trinoHandle.oauthTokenUri, local.tokenUri, { ...trinoSource, text: "the stand-in's own OAuth2 client-credentials endpoint" });
+  move(catalogFile, catalog, 'fs.native-azure.enabled', 'true', undefined, 'a local warehouse folder stands in for ADLS');
+  move(catalogFile, catalog, 'azure.auth-type', undefined, undefined, 'no Azure here: no workload identity');
+  catalog['fs.native-local.enabled'] = 'true';
+  // Locations are file:///<absolute path>; Trino resolves their path under local.location.
+  catalog['local.location'] = '/';
+  rewrites.push({ file: catalogFile, key: 'fs.native-local.enabled, local.location', from: '(absent)', to: 'true, /', why: "Trino's local file system reads the stand-in warehouse" });
   const catalogName = trinoCatalogs[0].replace(/\.properties$/, '');
-  return { worker, sinks, topicCommands, trinoFiles: trino.data, trinoCatalog: catalogName, catalogText, rewrites };
+  return { worker, sinks, topicCommands, trinoFiles: trino.data, trinoCatalog: catalogName, trinoCatalogText: writeProperties(catalog), rewrites };
 }

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer } from '../lib/programs.mjs';
+import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
 import { BREAKS, loopbackConfig, StageError } from './rewrites.mjs';
 
 const { values: options } = parseArgs({
@@ -109,7 +109,7 @@ async function prepare() {
   const intentFile = join(work, 'intent.json');
   execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
-  return { kafka, plugin, catalogJar, trinoVersion, trinoHome, java25, intent };
+  return { kafka, plugin, catalogJar, trinoHome, java25, intent };
 }
 
 async function main() {
@@ -133,8 +133,7 @@ async function main() {
     commitIntervalMs: 2000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
-  const catalogText = config.catalogText(config.trinoFiles[`${config.trinoCatalog}.properties`]);
-  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => catalogText });
+  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
   for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
@@ -147,7 +146,7 @@ async function main() {
   writeFileSync(join(work, 'log4j2-tools.properties'), log4j('WARN'));
   const jvm = (heap, logConfig = 'log4j2.properties') => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, ...kafkaClasspath];
 
-  const catalog = startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-jar', tools.catalogJar], {
+  startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-jar', tools.catalogJar], {
     // A SQLite file, not the server's default jdbc:sqlite::memory:: the catalog pools two JDBC
     // connections, and each connection to :memory: is a database of its own (a run failed with
     // "Failed to execute exists query" when a request met the empty one).
@@ -173,7 +172,7 @@ async function main() {
       // Like WarpStream's defaults are irrelevant here: topics are created explicitly below.
       'auto.create.topics.enable': false,
     };
-    writeFileSync(join(work, 'broker.properties'), Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n'));
+    writeFileSync(join(work, 'broker.properties'), writeProperties(properties));
     // Base64 of 16 random bytes, as Kafka's Uuid; like Uuid.randomUuid, never one starting with '-' (read as an option).
     let clusterId;
     do clusterId = randomBytes(16).toString('base64url');
@@ -210,7 +209,7 @@ async function main() {
 
   const connectBase = `http://127.0.0.1:${ports.connect}`;
   await stage('worker', async () => {
-    writeFileSync(join(work, 'worker.properties'), Object.entries(config.worker).map(([k, v]) => `${k}=${v}`).join('\n'));
+    writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
     startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
     const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
     const wanted = config.sinks[0].config['connector.class'];
@@ -228,7 +227,7 @@ async function main() {
       return current.tasks?.length > 0 && current.tasks.every((t) => t.state === 'RUNNING') ? current : undefined;
     });
     const failed = failedTask(s);
-    if (failed) throw new Error(`${connector.name} failed:\n${(failed.trace ?? '').split('\n').slice(0, 6).join('\n')}`);
+    if (failed) throw new Error(`${connector.name} failed:\n${traceOf(failed)}`);
   });
 
   const produced = [
@@ -245,7 +244,7 @@ async function main() {
 
   const rows = await stage('trino', async () => {
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
-    const base = staged.password && config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
+    const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
     const headers = base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
     if (base.startsWith('https')) {
       // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
@@ -278,6 +277,9 @@ async function catalogToken() {
   return (await json(`${catalogBase}/v1/oauth/tokens`, { method: 'POST', body })).access_token;
 }
 
+/** The head of a failed connector or task's stack trace, as Connect's status API reports it. */
+const traceOf = (failed) => (failed.trace ?? '').split('\n').slice(0, 6).join('\n');
+
 /** Produces `records` to `topic` with Kafka's console producer, keyed by id, in one request. */
 async function produce(jvm, bootstrap, topic, records) {
   const input = records.map((r) => `${r.id}|${JSON.stringify(r)}`).join('\n') + '\n';
@@ -292,7 +294,7 @@ async function waitForCommit({ namespace, table, total, status, failedTask }) {
   return waitFor(`a snapshot of ${namespace}.${table} with ${total} records`, 90000, async () => {
     const s = await status();
     const failed = failedTask(s);
-    if (failed) throw new StageError('connector task', `the sink task failed:\n${(failed.trace ?? '').split('\n').slice(0, 6).join('\n')}`);
+    if (failed) throw new StageError('connector task', `the sink task failed:\n${traceOf(failed)}`);
     const { identifiers } = await json(`${base}/v1/namespaces/${namespace}/tables`, auth);
     const others = identifiers.map((i) => i.name).filter((n) => n !== table);
     if (others.length) throw new Fatal(`the sink wrote ${others.map((n) => `${namespace}.${n}`).join(', ')}, but environments/${options.env}.ts routes the topic to ${namespace}.${table}`);

@@ -8,24 +8,14 @@
 //   node test/kafka-connect/check.mjs [dist dir]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { resolveJars } from '../lib/programs.mjs';
+import { cache as cacheRoot, need, ProgramError, resolveJars, root, writeProperties as properties } from '../lib/programs.mjs';
 
-const here = dirname(new URL(import.meta.url).pathname);
-const root = resolve(here, '..', '..');
+const here = import.meta.dirname;
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
-const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse', 'kafka-connect');
-
-function need(command, hint) {
-  if (spawnSync(command, ['-version'], { stdio: 'ignore' }).error) {
-    console.error(`kafka-connect check: ${command} is missing (${hint})`);
-    process.exit(1);
-  }
-}
-
-const properties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`).join('\n')}\n`;
+const cache = join(cacheRoot, 'kafka-connect');
 
 /** ${env:NAME} as Kafka's EnvVarConfigProvider resolves it; the values are this test's. */
 function resolveEnv(config, moved) {
@@ -105,4 +95,10 @@ function files0(work, envs) {
   return join(work, `${envs[0]}-worker.properties`);
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  if (!(error instanceof ProgramError)) throw error;
+  console.error(`kafka-connect check: ${error.message}`);
+  process.exit(1);
+}

@@ -114,7 +114,8 @@ export const parseProperties = (text) =>
       .filter((l) => l.trim() && !l.startsWith('#'))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-export const writeProperties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+/** Java properties text; a backslash is the format's escape character, so it is doubled. */
+export const writeProperties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`).join('\n')}\n`;
 
 /**
  * The Trino coordinator's files from dist/ in a fresh folder, with only the machine-specific

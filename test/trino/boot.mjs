@@ -45,10 +45,6 @@ function start(javaBin, staged, envVars) {
   return { started, stop: () => server.stop(), log: () => server.log(), exited: server.exited };
 }
 
-async function query(base, sql, headers) {
-  return trinoQuery(base, sql, headers);
-}
-
 function check(name, ok, detail = '') {
   if (ok) passed++;
   else failed++;
@@ -76,13 +72,13 @@ async function main() {
         process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
         process.removeAllListeners('warning');
         const base = `https://127.0.0.1:${staged.https}`;
-        const anonymous = await query(base, 'SHOW CATALOGS', {});
+        const anonymous = await trinoQuery(base, 'SHOW CATALOGS', {});
         check(`${env}: refuses a query without a password`, anonymous.status === 401, `HTTP ${anonymous.status}`);
         const basic = `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}`;
-        const signedIn = await query(base, 'SHOW CATALOGS', { Authorization: basic });
+        const signedIn = await trinoQuery(base, 'SHOW CATALOGS', { Authorization: basic });
         check(`${env}: SHOW CATALOGS over HTTPS with a password lists the lakehouse catalog`, signedIn.rows.flat().includes('lakehouse'), JSON.stringify(signedIn.rows));
       } else {
-        const result = await query(`http://127.0.0.1:${staged.http}`, 'SHOW CATALOGS', {});
+        const result = await trinoQuery(`http://127.0.0.1:${staged.http}`, 'SHOW CATALOGS', {});
         check(`${env}: SHOW CATALOGS through the HTTP API lists the lakehouse catalog`, result.rows.flat().includes('lakehouse'), JSON.stringify(result.rows));
       }
     } finally {
