@@ -19,6 +19,9 @@ if [ -n "${SKIP_SCANNERS:-}" ]; then exit 0; fi
 step "Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)"
 .venv-polaris/bin/python test/polaris/creator_test.py dist
 
+step "Polaris admin tool: the bootstrap Job's arguments through picocli with the 1.7.0 option model, its credentials file and the catalog's flags through the real polaris-core 1.7.0"
+node test/polaris/admin/check.mjs dist
+
 step "Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)"
 node --no-warnings test/trino/boot.mjs dist
 

@@ -80,7 +80,8 @@ describe.each(envNames)('Polaris in %s', (env) => {
     const tool = bootstrap.spec.template.spec.containers[0];
     expect(tool.image).toBe(settings.adminToolImage);
     expect(tool.image.split(':').pop()).toBe(settings.image.split(':').pop());
-    expect(tool.args).toEqual(['bootstrap', '--realm', settings.realm, '--credentials-file', '/credentials/credentials.yaml']);
+    // What the admin tool makes of these is proven by test/polaris/admin/check.mjs (picocli with the 1.7.0 model, the real RootCredentialsSet).
+    expect(tool.args).toEqual(['bootstrap', '--credentials-file', '/credentials/credentials.yaml']);
     const file = find(result, 'ExternalSecret', 'polaris-bootstrap', 'polaris').spec.target.template.data['credentials.yaml'];
     expect(file).toBe(`${settings.realm}:\n  client-id: "{{ .clientId }}"\n  client-secret: "{{ .clientSecret }}"\n`);
     const creator = find(result, 'Job', 'polaris-catalog-creator', 'polaris');
@@ -94,7 +95,7 @@ describe.each(envNames)('Polaris in %s', (env) => {
     expect(config.catalog).toEqual({
       type: 'INTERNAL',
       name: settings.catalogName,
-      properties: { 'default-base-location': location },
+      properties: { 'default-base-location': location, 'polaris.config.drop-with-purge.enabled': 'true' },
       storageConfigInfo: { storageType: 'AZURE', tenantId: outputs.tenantId, allowedLocations: [location], hierarchical: true },
     });
     expect(readFileSync(join(root, 'bicep', 'modules', 'storage.bicep'), 'utf8')).toMatch(/isHnsEnabled: true/);

@@ -91,6 +91,8 @@ export class PolarisChart extends PlatformChart {
       'quarkus.http.port': String(POLARIS.httpPort),
       'quarkus.management.port': String(POLARIS.managementPort),
       'quarkus.shutdown.timeout': 'PT30S',
+      // The server's defaults write ./logs/polaris.log, which the read-only root cannot hold; the upstream chart turns it off too.
+      'quarkus.log.file.enabled': 'false',
     };
     const applicationProperties = Object.entries(properties)
       .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -195,7 +197,11 @@ export class PolarisChart extends PlatformChart {
       catalog: {
         type: 'INTERNAL',
         name: settings.catalogName,
-        properties: { 'default-base-location': warehouse.abfss() },
+        properties: {
+          'default-base-location': warehouse.abfss(),
+          // Trino 476 drops tables with purge, which 1.7.0 refuses unless the catalog allows it (FeatureConfiguration.DROP_WITH_PURGE_ENABLED).
+          'polaris.config.drop-with-purge.enabled': 'true',
+        },
         storageConfigInfo: {
           storageType: 'AZURE',
           tenantId: platform.env.azure.tenantId,

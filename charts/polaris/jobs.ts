@@ -65,7 +65,9 @@ export class PolarisJobs extends Construct {
       annotations: { ...hook('Sync', 0), ...QUARKUS_PASSWORD_FROM_ENV },
       serviceAccountName: this.plainServiceAccount('polaris-bootstrap', namespace, labels),
       image: settings.adminToolImage,
-      args: ['bootstrap', '--realm', settings.realm, '--credentials-file', '/credentials/credentials.yaml'],
+      // The realms come from the file's keys: --realm and --credentials-file are exclusive
+      // (BootstrapCommand 1.7.0, an exclusive @ArgGroup; picocli exits 2 when both are given).
+      args: ['bootstrap', '--credentials-file', '/credentials/credentials.yaml'],
       env: [
         { name: 'POLARIS_PERSISTENCE_TYPE', value: 'relational-jdbc' },
         { name: 'QUARKUS_DATASOURCE_JDBC_URL', value: jdbcUrl },
