@@ -2,10 +2,17 @@
 environment describes them (config.json), and keeps each consumer's credentials in Key Vault.
 
 Idempotent: it reads before it writes, and a second run makes no change. A changed setting is
-updated in place; a grant no longer wanted is revoked. A consumer whose credentials in Key
-Vault no longer authenticate gets new ones (reset), which is also how to rotate them.
+updated in place; a grant no longer wanted is revoked; a consumer dropped from config.json loses
+its principal and roles (the creator marks what it made, and removes only that).
 
-Standard library only. Every failed call exits 1 naming the call, the HTTP status and the body.
+Credentials: a consumer whose credentials in Key Vault no longer authenticate gets new ones
+(reset: the old secret stops working, which is fine since nobody holds a working one). A
+consumer whose `rotation` number is above the one stored with its secret is rotated: Polaris
+1.7.0 keeps the previous secret valid as the secondary one until the next rotation
+(PolarisPrincipalSecrets.rotateSecrets), so consumers can restart onto the new secret at leisure.
+
+Standard library only. Every failure exits 1 with one line naming what failed (the call, the
+HTTP status and the body, or the missing setting).
 
 Environment: POLARIS_URL, POLARIS_REALM, ROOT_CREDENTIALS (a folder with files clientId and
 clientSecret), KEY_VAULT_URL, CREATOR_CONFIG (path of config.json), and the workload identity
@@ -15,6 +22,7 @@ AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST.
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,8 +33,23 @@ KEY_VAULT_API_VERSION = "7.4"
 KEY_VAULT_SCOPE = "https://vault.azure.net/.default"
 
 
+MANAGED_BY = "aks-lakehouse-catalog-creator"
+ROTATION_TAG = "polaris-credentials-rotation"
+REQUIRED_ENVIRONMENT = ("CREATOR_CONFIG", "POLARIS_URL", "POLARIS_REALM", "ROOT_CREDENTIALS", "KEY_VAULT_URL", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE")
+
+
 class CallFailed(Exception):
     pass
+
+
+def field(answer, *path, what):
+    """answer[path...], or one line saying which answer lacked what."""
+    value = answer
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            raise CallFailed(f"{what} answered without {'.'.join(path)}: {json.dumps(answer)[:500]}")
+        value = value[key]
+    return value
 
 
 def call(method, url, body=None, token=None, form=None, headers=None, ok=(200, 201, 204), missing_ok=False):
@@ -53,7 +76,10 @@ def call(method, url, body=None, token=None, form=None, headers=None, ok=(200, 2
         return status, None
     if status not in ok:
         raise CallFailed(f"{method} {strip_query(url)} failed: HTTP {status}: {text.strip()[:2000]}")
-    return status, json.loads(text) if text.strip() else None
+    try:
+        return status, json.loads(text) if text.strip() else None
+    except ValueError:
+        raise CallFailed(f"{method} {strip_query(url)} answered HTTP {status} with a body that is not JSON: {text.strip()[:200]}") from None
 
 
 def strip_query(url):
@@ -83,15 +109,38 @@ class KeyVault:
                     "client_assertion": assertion,
                 },
             )
-            self._token = answer["access_token"]
+            self._token = field(answer, "access_token", what="Microsoft Entra ID")
         return self._token
 
-    def get(self, name):
+    def secret(self, name):
+        """The secret bundle (value, tags), or None when there is none (404)."""
         _, secret = call("GET", f"{self.vault_url}/secrets/{name}?api-version={KEY_VAULT_API_VERSION}", token=self.token(), missing_ok=True)
+        return secret
+
+    def get(self, name):
+        secret = self.secret(name)
         return None if secret is None else secret.get("value")
 
-    def set(self, name, value):
-        call("PUT", f"{self.vault_url}/secrets/{name}?api-version={KEY_VAULT_API_VERSION}", body={"value": value, "contentType": "text/plain"}, token=self.token())
+    def set(self, name, value, tags=None):
+        url = f"{self.vault_url}/secrets/{name}?api-version={KEY_VAULT_API_VERSION}"
+        body = {"value": value, "contentType": "text/plain", **({"tags": tags} if tags else {})}
+        status, answer = call("PUT", url, body=body, token=self.token(), ok=(200, 409))
+        if status == 409:
+            # A deleted secret under purge protection keeps its name until it is purged: recover it, then write.
+            if field(answer, "error", "innererror", "code", what=f"Key Vault (PUT {name}: HTTP 409)") != "ObjectIsDeletedButRecoverable":
+                raise CallFailed(f"PUT {strip_query(url)} failed: HTTP 409: {json.dumps(answer)[:500]}")
+            self.recover(name)
+            call("PUT", url, body=body, token=self.token())
+
+    def recover(self, name):
+        print(f"recovering the soft-deleted Key Vault secret {name}", flush=True)
+        call("POST", f"{self.vault_url}/deletedsecrets/{name}/recover?api-version={KEY_VAULT_API_VERSION}", token=self.token())
+        # Recovery completes asynchronously; the secret answers once it is back.
+        for _ in range(60):
+            if self.secret(name) is not None:
+                return
+            time.sleep(1)
+        raise CallFailed(f"the Key Vault secret {name} was still not recovered after 60 s")
 
 
 class Polaris:
@@ -112,7 +161,7 @@ class Polaris:
             headers=self.headers(),
             ok=(200,) if required else (200, 400, 401, 403),
         )
-        return answer["access_token"] if status == 200 else None
+        return field(answer, "access_token", what="the Polaris token endpoint") if status == 200 else None
 
     def get(self, path, api=MANAGEMENT):
         return call("GET", f"{self.url}{api}{path}", token=self.token, headers=self.headers(), missing_ok=True)[1]
@@ -121,6 +170,13 @@ class Polaris:
         self.changes.append(what)
         print(what, flush=True)
         return call(method, f"{self.url}{api}{path}", body=body, token=self.token, headers=self.headers())[1]
+
+    def delete(self, path, what):
+        """DELETE that is done when the thing is already gone."""
+        status, _ = call("DELETE", f"{self.url}{MANAGEMENT}{path}", token=self.token, headers=self.headers(), missing_ok=True)
+        if status != 404:
+            self.changes.append(what)
+            print(what, flush=True)
 
 
 def quote(name):
@@ -174,30 +230,72 @@ def ensure_roles(polaris, catalog, consumer):
         polaris.write("PUT", f"/principal-roles/{quote(principal_role)}/catalog-roles/{quote(catalog)}", {"catalogRole": {"name": catalog_role}}, f"assigned {catalog}.{catalog_role} to principal role {principal_role}")
 
 
+def managed_properties(consumer):
+    """What the creator writes on a principal it makes: the marker, and the roles to remove with it."""
+    return {"managed-by": MANAGED_BY, "principal-role": consumer["principalRole"], "catalog-role": consumer["catalogRole"]}
+
+
 def ensure_principal(polaris, key_vault, consumer):
     name = consumer["principal"]
     secrets = consumer["keyVaultSecrets"]
-    if polaris.get(f"/principals/{quote(name)}") is None:
-        created = polaris.write("POST", "/principals", {"principal": {"name": name, "properties": {}}, "credentialRotationRequired": False}, f"created principal {name}")
-        store(key_vault, secrets, created["credentials"])
+    rotation = consumer.get("rotation", 0)
+    current = polaris.get(f"/principals/{quote(name)}")
+    if current is None:
+        body = {"principal": {"name": name, "properties": managed_properties(consumer)}, "credentialRotationRequired": False}
+        created = polaris.write("POST", "/principals", body, f"created principal {name}")
+        store(key_vault, secrets, field(created, "credentials", what=f"creating principal {name}"), rotation)
     else:
-        client_id, client_secret = key_vault.get(secrets["clientId"]), key_vault.get(secrets["clientSecret"])
+        wanted = {**current.get("properties", {}), **managed_properties(consumer)}
+        if current.get("properties", {}) != wanted:
+            update = {"currentEntityVersion": field(current, "entityVersion", what=f"principal {name}"), "properties": wanted}
+            polaris.write("PUT", f"/principals/{quote(name)}", update, f"marked principal {name} as made by the creator")
+        stored = key_vault.secret(secrets["clientSecret"])
+        client_id, client_secret = key_vault.get(secrets["clientId"]), stored and stored.get("value")
         works = client_id and client_secret and polaris.authenticate(client_id, client_secret, required=False)
         if not works:
             reset = polaris.write("POST", f"/principals/{quote(name)}/reset", {}, f"reset the credentials of principal {name}: those in Key Vault do not authenticate")
-            store(key_vault, secrets, reset["credentials"])
+            store(key_vault, secrets, field(reset, "credentials", what=f"resetting principal {name}"), rotation)
+        elif stored_rotation(stored) < rotation:
+            rotated = polaris.write("POST", f"/principals/{quote(name)}/rotate", None, f"rotated the credentials of principal {name} to rotation {rotation}; the previous secret stays valid until the next rotation")
+            store(key_vault, secrets, field(rotated, "credentials", what=f"rotating principal {name}"), rotation)
     assigned = polaris.get(f"/principals/{quote(name)}/principal-roles") or {}
     if consumer["principalRole"] not in [r["name"] for r in assigned.get("roles", [])]:
         polaris.write("PUT", f"/principals/{quote(name)}/principal-roles", {"principalRole": {"name": consumer["principalRole"], "federated": False}}, f"assigned principal role {consumer['principalRole']} to {name}")
 
 
-def store(key_vault, secrets, credentials):
-    key_vault.set(secrets["clientId"], credentials["clientId"])
-    key_vault.set(secrets["clientSecret"], credentials["clientSecret"])
+def stored_rotation(secret):
+    try:
+        return int((secret.get("tags") or {}).get(ROTATION_TAG, "0"))
+    except ValueError:
+        return 0
+
+
+def store(key_vault, secrets, credentials, rotation):
+    key_vault.set(secrets["clientId"], field(credentials, "clientId", what="Polaris"))
+    key_vault.set(secrets["clientSecret"], field(credentials, "clientSecret", what="Polaris"), tags={ROTATION_TAG: str(rotation)})
     print(f"stored the credentials in Key Vault as {secrets['clientId']} and {secrets['clientSecret']}", flush=True)
 
 
+def remove_dropped_consumers(polaris, catalog, consumers):
+    """Principals the creator made for consumers no longer configured lose their principal and roles."""
+    wanted = {c["principal"] for c in consumers}
+    listed = polaris.get("/principals") or {}
+    for principal in sorted(listed.get("principals", []), key=lambda p: p.get("name", "")):
+        properties = principal.get("properties") or {}
+        name = principal.get("name")
+        if properties.get("managed-by") != MANAGED_BY or name in wanted:
+            continue
+        polaris.write("DELETE", f"/principals/{quote(name)}", None, f"removed principal {name}: no longer a consumer")
+        if properties.get("principal-role"):
+            polaris.delete(f"/principal-roles/{quote(properties['principal-role'])}", f"removed principal role {properties['principal-role']}")
+        if properties.get("catalog-role"):
+            polaris.delete(f"/catalogs/{quote(catalog)}/catalog-roles/{quote(properties['catalog-role'])}", f"removed catalog role {catalog}.{properties['catalog-role']}")
+
+
 def main():
+    missing = [name for name in REQUIRED_ENVIRONMENT if not os.environ.get(name)]
+    if missing:
+        raise CallFailed(f"missing environment variables {', '.join(missing)} (the AZURE_* ones come from the workload identity webhook: is the pod labelled azure.workload.identity/use and its service account annotated?)")
     with open(os.environ["CREATOR_CONFIG"]) as f:
         config = json.load(f)
     polaris = Polaris(os.environ["POLARIS_URL"], os.environ["POLARIS_REALM"])
@@ -212,6 +310,7 @@ def main():
             ensure_namespace(polaris, catalog["name"], namespace)
         ensure_roles(polaris, catalog["name"], consumer)
         ensure_principal(polaris, key_vault, consumer)
+    remove_dropped_consumers(polaris, catalog["name"], config["consumers"])
     print(f"catalog {catalog['name']}: {len(polaris.changes)} changes" if polaris.changes else f"catalog {catalog['name']}: up to date, no changes", flush=True)
 
 
@@ -220,4 +319,7 @@ if __name__ == "__main__":
         main()
     except CallFailed as e:
         print(f"catalog creator failed: {e}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    except OSError as e:
+        print(f"catalog creator failed: {e.strerror}: {e.filename}", file=sys.stderr, flush=True)
         sys.exit(1)

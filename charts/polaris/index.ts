@@ -238,7 +238,7 @@ export class PolarisChart extends PlatformChart {
   }
 
   private consumerEntry(consumer: string) {
-    const { access, namespaces } = this.settings.consumers[consumer];
+    const { access, namespaces, rotation } = this.settings.consumers[consumer];
     const role = consumer.replace(/-/g, '_');
     const catalogGrant = (privilege: string) => ({ type: 'catalog', privilege });
     const namespaceGrant = (namespace: string, privilege: string) => ({ type: 'namespace', namespace: [namespace], privilege });
@@ -261,6 +261,7 @@ export class PolarisChart extends PlatformChart {
       catalogRole: role,
       namespaces,
       grants,
+      rotation,
       keyVaultSecrets: this.consumer(consumer).keyVaultSecrets,
     };
   }

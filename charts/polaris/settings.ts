@@ -12,6 +12,12 @@ const consumer = z.strictObject({
   access: z.enum(['read', 'readWrite', 'namespaces']),
   /** Namespaces (one level) the consumer writes into, created by the creator; for access `namespaces`. */
   namespaces: z._default(z.array(name), []),
+  /**
+   * Raise by one to rotate the consumer's catalog credentials at the next sync. The catalog
+   * creator rotates (Polaris keeps the previous secret valid until the next rotation) and stores
+   * the new secret in Key Vault; see the README's rotation procedure.
+   */
+  rotation: z._default(integer(0, 1000000), 0),
 });
 
 /** Settings of `components.polaris` in an environment. */
