@@ -30,8 +30,12 @@ export interface ComponentDefinition<S extends z.ZodMiniType = z.ZodMiniType> {
 /** The charts built so far, by component name: how a chart asks another for its handle. */
 export class BuiltCharts {
   private readonly charts = new Map<string, PlatformChart>();
+  /** The charts the chart being built asked for: it syncs after them. */
+  private required: PlatformChart[] = [];
 
   add(chart: PlatformChart): void {
+    chart.syncAfter(...this.required);
+    this.required = [];
     this.charts.set(chart.component, chart);
   }
 
@@ -42,6 +46,7 @@ export class BuiltCharts {
     if (!chart || !Object.prototype.isPrototypeOf.call(type.prototype, chart)) {
       throw new ConfigError(`environments/${envName}.ts`, `components.${component}`, undefined, `must be deployed: ${because}`);
     }
+    this.required.push(chart);
     return chart as T;
   }
 }

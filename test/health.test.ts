@@ -139,4 +139,11 @@ describe('Application health (for app-of-apps sync waves)', () => {
     expect(health('argoproj.io_Application', { metadata: meta(1), status: { health: { status: 'Degraded', message: 'x' } } })).toEqual({ status: 'Degraded', message: 'x' });
     expect(health('argoproj.io_Application', { metadata: meta(1) }).status).toBe('Progressing');
   });
+
+  it('is not healthy while its sync, PostSync hooks included, still runs', () => {
+    const running = { health: { status: 'Healthy' }, operationState: { phase: 'Running', message: 'waiting for completion of hook batch/Job/polaris-catalog-creator' } };
+    expect(health('argoproj.io_Application', { metadata: meta(1), status: running })).toEqual({ status: 'Progressing', message: 'Sync running: waiting for completion of hook batch/Job/polaris-catalog-creator' });
+    const done = { ...running, operationState: { phase: 'Succeeded', message: 'successfully synced (all tasks run)' } };
+    expect(health('argoproj.io_Application', { metadata: meta(1), status: done }).status).toBe('Healthy');
+  });
 });

@@ -88,6 +88,15 @@ describe.each(envNames)('environment %s', (name) => {
       expect(wave('external-secrets')).toBeLessThan(wave('secret-store'));
     });
 
+    it('syncs each component after the components whose handles it uses, so their first sync (hooks included) is done', () => {
+      const wave = (n: string) => Number(byName(n).metadata.annotations['argocd.argoproj.io/sync-wave']);
+      const present = (n: string) => apps.some((a) => a.metadata.name === `${name}-${n}`);
+      // Polaris's PostSync creator writes the catalog credentials these read; WarpStream serves the topics Connect's hook creates.
+      for (const consumer of ['trino', 'kafka-connect', 'flink'].filter(present)) expect(wave(consumer), consumer).toBeGreaterThan(wave('polaris'));
+      if (present('kafka-connect')) expect(wave('kafka-connect')).toBeGreaterThan(wave('warpstream'));
+      expect(wave('polaris')).toBeGreaterThan(wave('secret-store'));
+    });
+
     it('installs every operator from its pinned chart with server-side apply', () => {
       for (const op of helmOperators) {
         const app = byName(op.name);

@@ -7,9 +7,15 @@ import { App, Chart, Yaml } from 'cdk8s';
  * never reported with the health of the previous one.
  */
 export const healthChecks: Record<string, string> = {
-  // Argo CD 1.8+ no longer assesses Application health; app-of-apps sync waves need it back.
+  // Argo CD 1.8+ no longer assesses Application health; app-of-apps sync waves need it back. A
+  // child whose sync is still running (PostSync hooks such as Polaris's catalog creator) is not
+  // healthy yet: the next wave needs what those hooks write.
   'argoproj.io_Application': `
 local hs = { status = "Progressing", message = "Waiting for the application to report health" }
+local op = obj.status ~= nil and obj.status.operationState or nil
+if op ~= nil and (op.phase == "Running" or op.phase == "Terminating") then
+  return { status = "Progressing", message = "Sync running: " .. (op.message or "") }
+end
 if obj.status ~= nil and obj.status.health ~= nil and obj.status.health.status ~= nil then
   hs.status = obj.status.health.status
   hs.message = obj.status.health.message or ""

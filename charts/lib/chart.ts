@@ -36,7 +36,7 @@ export interface PlatformChartProps {
  */
 export class PlatformChart extends Chart {
   readonly component: string;
-  readonly syncWave: number;
+  private wave: number;
 
   constructor(
     scope: Construct,
@@ -52,7 +52,20 @@ export class PlatformChart extends Chart {
       },
     });
     this.component = props.component;
-    this.syncWave = props.syncWave;
+    this.wave = props.syncWave;
+  }
+
+  /** Argo CD sync wave of this chart's Application: after every chart it asked for a handle. */
+  get syncWave(): number {
+    return this.wave;
+  }
+
+  /**
+   * Sync after `providers`: what they make on their first sync (their hooks included, such as the
+   * catalog credentials Polaris's PostSync creator writes) must exist before this chart's pods start.
+   */
+  syncAfter(...providers: PlatformChart[]): void {
+    this.wave = Math.max(this.wave, ...providers.map((p) => p.syncWave + 1));
   }
 
   /** Cluster-scoped objects of this chart (group, kind, name), sorted: the Argo CD project allows exactly these. */
