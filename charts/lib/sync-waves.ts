@@ -9,8 +9,8 @@ export const syncWaves = {
   certManager: -2,
   operators: -1,
   secretStore: 0,
+  /** Components with no provider among the components; one that uses another's handle syncs a wave after it (BuiltCharts). */
   workloads: 1,
-  jobs: 2,
 } as const;
 
 /** Inside one Application: secrets before the pods that mount them. */
