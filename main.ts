@@ -1,6 +1,7 @@
 // Synthesizes every environment (or those named on the command line) into dist/<env>/,
 // writes each environment's ledger and Bicep parameters into bicep/env/, and exits 1
-// with precise messages when any setting is wrong, leaving the previous dist/ in place.
+// with precise messages when any setting is wrong, leaving that environment's previous
+// dist/<env>/ in place (the other environments are still written).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
@@ -37,26 +38,28 @@ export function main(root: string, argv: readonly string[]): number {
   }
   if (!only) removeStale(bicepEnv, /^([a-z0-9]+)\.(?:workloads\.json|bicepparam)$/, new Set(Object.keys(environments)));
 
+  // An environment with a problem keeps its previous dist/<env>/; the others are written.
   const failed = results.filter((r) => r.errors.length > 0);
-  if (failed.length > 0) {
-    for (const r of failed) console.error(r.errors.map((e) => `  ${e.message}`).join('\n'));
-    const ledgers = results.filter((r) => r.ledger).map((r) => `bicep/env/${r.name}.workloads.json`);
-    console.error(`synth failed: dist/ left unchanged${ledgers.length ? `; ledgers written: ${ledgers.join(', ')}` : ''}`);
-    return 1;
-  }
-
+  const rendered = results.filter((r) => r.errors.length === 0);
   const dist = join(root, 'dist');
   // Under `cdk8s synth` the CLI expects its own output folder too (it empties it first).
   const cliOut = process.env.CDK8S_OUTDIR;
-  for (const r of results) {
+  for (const r of rendered) {
     const files = new Map(r.files!.map((f) => [f.path, f.content]));
     replaceDirectory(join(dist, r.name), files);
     if (cliOut) replaceDirectory(join(resolve(root, cliOut), r.name), files);
   }
   for (const [file, content] of sharedFiles()) writeIfChanged(join(dist, file), content, read);
   if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
-  const counts = results.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ');
-  console.log(`synthesized ${counts}`);
+  if (rendered.length > 0) console.log(`synthesized ${rendered.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ')}`);
+
+  if (failed.length > 0) {
+    for (const r of failed) console.error(r.errors.map((e) => `  ${e.message}`).join('\n'));
+    const kept = failed.map((r) => `dist/${r.name}/`).join(', ');
+    const ledgers = failed.filter((r) => r.ledger).map((r) => `bicep/env/${r.name}.workloads.json`);
+    console.error(`synth failed for ${failed.map((r) => r.name).join(', ')}: ${kept} left unchanged${ledgers.length ? `; ledgers written: ${ledgers.join(', ')}` : ''}`);
+    return 1;
+  }
   return 0;
 }
 

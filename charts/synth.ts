@@ -46,7 +46,42 @@ export function synthesize(input: SynthInput, only?: readonly string[]): Environ
       throw new ConfigError('environments/index.ts', 'environments', name, `is not a known environment; expected one of ${names.join(', ')}`);
     }
   }
-  return names.filter((n) => !only || only.includes(n)).map((name) => synthesizeOne(name, input));
+  const shared = sharedAzureNames(input.environments);
+  return names
+    .filter((n) => !only || only.includes(n))
+    .map((name) => {
+      const result = synthesizeOne(name, input);
+      const clashes = shared.get(name) ?? [];
+      return clashes.length === 0 ? result : { name, ledger: result.ledger, bicepParams: result.bicepParams, errors: [...clashes, ...result.errors] };
+    });
+}
+
+/** Azure names that must differ between environments: each names resources of its own. */
+const OWN_AZURE_NAMES = ['namePrefix', 'storageAccountName', 'keyVaultName', 'containerRegistryName'] as const;
+
+/** Per environment, the errors for Azure names another environment (earlier in name order) already uses. */
+function sharedAzureNames(environments: Readonly<Record<string, EnvironmentInput>>): Map<string, ConfigError[]> {
+  const owner = new Map<string, string>();
+  const errors = new Map<string, ConfigError[]>();
+  for (const name of Object.keys(environments).sort()) {
+    const azure = (environments[name] as { azure?: Record<string, unknown> })?.azure ?? {};
+    for (const key of OWN_AZURE_NAMES) {
+      const value = azure[key];
+      if (typeof value !== 'string') continue;
+      const id = `${key}=${value.toLowerCase()}`;
+      const first = owner.get(id);
+      if (first === undefined) {
+        owner.set(id, name);
+        continue;
+      }
+      const what = key === 'namePrefix' ? 'the identities, database server and deployments it names' : 'that resource';
+      errors.set(name, [
+        ...(errors.get(name) ?? []),
+        new ConfigError(envFile(name), `azure.${key}`, value, `must differ from ${envFile(first)} azure.${key}: both environments would deploy onto ${what}, and each would undo the other's grants`),
+      ]);
+    }
+  }
+  return errors;
 }
 
 function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
@@ -69,10 +104,12 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   const ledger = built.platform.ledger.toJson();
   const database = (env.components as { polaris?: PolarisSettings }).polaris?.database;
   const params = bicepParams(env, envFile(name), database && { administratorLogin: POLARIS_DATABASE.login, databaseName: POLARIS_DATABASE.name, ...database });
+  const undeployed = built.platform.undeployedError();
   try {
-    return { name, ledger, bicepParams: params, files: renderApp(built.app), errors: [] };
+    const files = renderApp(built.app);
+    return undeployed ? { name, ledger, bicepParams: params, errors: [undeployed] } : { name, ledger, bicepParams: params, files, errors: [] };
   } catch (e) {
-    return { name, ledger, bicepParams: params, errors: flatten(e) };
+    return { name, ledger, bicepParams: params, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
   }
 }
 
@@ -94,8 +131,6 @@ export function readOutputs(name: string, env: Environment, input: SynthInput): 
     ['tenantId', env.azure.tenantId, 'azure.tenantId'],
     ['subscriptionId', env.azure.subscriptionId, 'azure.subscriptionId'],
     ['resourceGroup', env.azure.resourceGroup, 'azure.resourceGroup'],
-    ['storageAccountName', env.azure.storageAccountName, 'azure.storageAccountName'],
-    ['keyVaultUri', `https://${env.azure.keyVaultName}.vault.azure.net/`, 'azure.keyVaultName'],
   ];
   const errors = expected
     .filter(([key, value]) => outputs[key] !== value)
@@ -103,6 +138,22 @@ export function readOutputs(name: string, env: Environment, input: SynthInput): 
       ([key, value, setting]) =>
         new ConfigError(file, key, outputs[key], `must match ${envFile(name)} ${setting} (${JSON.stringify(value)}); deploy again with \`npm run deploy -- ${name}\` after changing the environment`),
     );
+  // Resources that hold data: a new name is a new, empty resource, and nothing moves the data.
+  const stateful: [string, string, string, string][] = [
+    ['azure.storageAccountName', outputs.storageAccountName, env.azure.storageAccountName, 'holds the lake (every table, checkpoint and job jar): a new name makes Bicep create a new, empty account, and the catalog would still point at the old one'],
+    ['azure.keyVaultName', outputs.keyVaultUri.replace(/^https:\/\/|\.vault\.azure\.net\/$/g, ''), env.azure.keyVaultName, 'holds the platform\'s secrets (the Polaris root credentials the realm was bootstrapped with, the database password): a new name makes an empty vault, and the deploy would generate secrets the running platform does not know'],
+  ];
+  for (const [setting, deployed, wanted, holds] of stateful) {
+    if (deployed === wanted) continue;
+    errors.push(
+      new ConfigError(
+        envFile(name),
+        setting,
+        wanted,
+        `cannot replace the deployed ${JSON.stringify(deployed)} (${file}), which ${holds}. Put the name back; to really move, copy the data first and follow the README ("Renaming a stateful resource")`,
+      ),
+    );
+  }
   if (outputs.keyVaultSoftDeleteDays !== env.protection.keyVaultSoftDeleteDays) {
     errors.push(
       new ConfigError(

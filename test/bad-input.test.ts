@@ -61,8 +61,10 @@ describe('fails on captured Azure outputs that do not fit', () => {
       'environments/dev.azure.json: identities.external-secrets.clientId ("not-a-guid") must be a lowercase GUID'],
     ['a missing identity output', (o) => delete o.identities['external-secrets'],
       'environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist: the identity is in the ledger bicep/env/dev.workloads.json but not yet in Azure; run `npm run deploy -- dev`'],
-    ['outputs of another storage account', (o) => (o.storageAccountName = 'stsomethingelse'),
-      'environments/dev.azure.json: storageAccountName ("stsomethingelse") must match environments/dev.ts azure.storageAccountName ("stlakehousedev01")'],
+    ['a renamed storage account (the deployed one holds the lake)', (o) => (o.storageAccountName = 'stsomethingelse'),
+      'environments/dev.ts: azure.storageAccountName ("stlakehousedev01") cannot replace the deployed "stsomethingelse" (environments/dev.azure.json), which holds the lake'],
+    ['a renamed vault (the deployed one holds the secrets)', (o) => (o.keyVaultUri = 'https://kv-old-name.vault.azure.net/'),
+      'environments/dev.ts: azure.keyVaultName ("kv-lakehouse-dev-01") cannot replace the deployed "kv-old-name" (environments/dev.azure.json), which holds the platform\'s secrets'],
     ['outputs from another tenant', (o) => (o.tenantId = '00000000-0000-0000-0000-000000000000'),
       'environments/dev.azure.json: tenantId ("00000000-0000-0000-0000-000000000000") must match environments/dev.ts azure.tenantId'],
     ['a malformed vault URI', (o) => (o.keyVaultUri = 'kv-lakehouse-dev-01'),
@@ -102,10 +104,39 @@ describe('fails on captured Azure outputs that do not fit', () => {
     expect(errorsOf(result)).toEqual([]);
   });
 
+  it('reports an environment that was never deployed in one line', () => {
+    const result = synthesize({ environments: { dev: environments.dev }, readOutputs: () => undefined })[0];
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toEqual(['environments/dev.azure.json: (file) (missing) must exist: dev is not deployed yet; run `npm run deploy -- dev`, which creates them and writes environments/dev.azure.json, then synth again']);
+  });
+
+  it('reports several identities not yet deployed in one line', () => {
+    const result = synthVariant('dev', () => undefined, (o) => {
+      for (const id of Object.keys(o.identities).slice(0, 3)) delete o.identities[id];
+    });
+    expect(errorsOf(result)).toEqual([expect.stringMatching(/^environments\/dev\.azure\.json: identities \("3 missing: [a-z-]+, [a-z-]+, [a-z-]+"\) must exist: .*npm run deploy -- dev/)]);
+  });
+
   it('still writes the ledger when only client IDs are missing (bootstrap of a new environment)', () => {
     const result = synthVariant('dev', () => undefined, (o) => (o.identities = {}));
     expect(result.files).toBeUndefined();
     expect(result.ledger!.identities.map((i) => i.name)).toContain('external-secrets');
+  });
+});
+
+describe('environments that would share Azure resources', () => {
+  it('refuses a second environment with another one\'s name prefix or vault, naming both files', () => {
+    const copy = structuredClone(environments.prod) as any;
+    copy.name = 'stage';
+    copy.azure.namePrefix = (environments.dev as any).azure.namePrefix;
+    copy.azure.keyVaultName = (environments.dev as any).azure.keyVaultName;
+    const [, , stage] = synthesize({ environments: { dev: environments.dev, prod: environments.prod, stage: copy }, readOutputs: () => undefined });
+    // It copied prod's storage account and registry names too: every clash is reported in one run.
+    expect(errorsOf(stage)).toEqual(expect.arrayContaining([
+      expect.stringContaining(`environments/stage.ts: azure.namePrefix ("${(environments.dev as any).azure.namePrefix}") must differ from environments/dev.ts azure.namePrefix`),
+      expect.stringContaining(`environments/stage.ts: azure.keyVaultName ("${(environments.dev as any).azure.keyVaultName}") must differ from environments/dev.ts azure.keyVaultName`),
+      expect.stringContaining(`environments/stage.ts: azure.storageAccountName ("${(environments.prod as any).azure.storageAccountName}") must differ from environments/prod.ts azure.storageAccountName`),
+    ]));
   });
 });
 

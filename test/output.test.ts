@@ -51,8 +51,8 @@ describe('committed output', () => {
 });
 
 describe('npm run synth on a broken setting', () => {
-  it('exits 1 naming the file and key, keeps dist/ and still writes the ledger', () => {
-    // GIVEN a copy of the repository whose dev outputs lack a client ID
+  it('exits 1 naming the file and key, keeps that environment\'s dist/, still writes its ledger and synthesizes the others', () => {
+    // GIVEN a copy of the repository whose dev outputs lack a client ID, and whose prod output is stale
     const copy = copyRepository();
     try {
       const outputsPath = join(copy, 'environments', 'dev.azure.json');
@@ -60,17 +60,23 @@ describe('npm run synth on a broken setting', () => {
       delete outputs.identities['external-secrets'];
       writeFileSync(outputsPath, JSON.stringify(outputs));
       rmSync(join(copy, 'bicep', 'env', 'dev.workloads.json'));
-      const before = filesUnder(join(copy, 'dist'));
+      const prodFile = readdirSync(join(copy, 'dist', 'prod', 'polaris'))[0];
+      const prodContent = readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8');
+      rmSync(join(copy, 'dist', 'prod', 'polaris', prodFile));
+      const before = filesUnder(join(copy, 'dist', 'dev'));
 
       // WHEN synth runs
       const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
 
-      // THEN it fails precisely, dist/ is byte-for-byte what it was, and the ledger exists
+      // THEN it fails precisely, in one line for dev, dist/dev/ is byte-for-byte what it was, the ledger exists, and prod is written
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist');
       expect(run.stderr).toContain('npm run deploy -- dev');
-      expect(run.stderr).toContain('dist/ left unchanged');
-      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+      expect(run.stderr).toContain('synth failed for dev: dist/dev/ left unchanged');
+      expect(run.stderr.split('\n').filter((l) => l.includes('npm run deploy'))).toHaveLength(1);
+      expect(run.stdout).toContain('synthesized prod');
+      expect(filesUnder(join(copy, 'dist', 'dev'))).toEqual(before);
+      expect(readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8')).toBe(prodContent);
       expect(existsSync(join(copy, 'bicep', 'env', 'dev.workloads.json'))).toBe(true);
     } finally {
       rmSync(copy, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { LakeLocation, UsedLocation } from './lake';
@@ -61,11 +61,11 @@ export class WorkloadIdentity extends Construct {
     this.serviceAccountName = checkName('serviceAccountName', props.serviceAccountName ?? props.identityName);
 
     platform.ledger.addSubject(this.identityName, { namespace: this.namespace, serviceAccount: this.serviceAccountName });
+    // A missing client ID is reported once per environment by synth (Platform.undeployedError).
     const clientId = platform.clientId(this.identityName);
-    if (clientId instanceof Error) this.node.addValidation({ validate: () => [clientId.message] });
 
     this.serviceAccountAnnotations = {
-      ...(clientId instanceof Error ? {} : { [WORKLOAD_IDENTITY.clientIdAnnotation]: clientId }),
+      ...(clientId === undefined ? {} : { [WORKLOAD_IDENTITY.clientIdAnnotation]: clientId }),
       [WORKLOAD_IDENTITY.tenantIdAnnotation]: platform.env.azure.tenantId,
     };
     if (props.createServiceAccount === false) return;
@@ -74,10 +74,7 @@ export class WorkloadIdentity extends Construct {
         name: this.serviceAccountName,
         namespace: this.namespace,
         labels: props.labels,
-        annotations: {
-          [WORKLOAD_IDENTITY.clientIdAnnotation]: Lazy.any({ produce: () => (clientId instanceof Error ? undefined : clientId) }),
-          [WORKLOAD_IDENTITY.tenantIdAnnotation]: platform.env.azure.tenantId,
-        },
+        annotations: this.serviceAccountAnnotations,
       },
       // The webhook projects its own token volume; the API token is not needed.
       automountServiceAccountToken: false,

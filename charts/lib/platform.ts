@@ -26,6 +26,8 @@ export class Platform {
   readonly keyVault: KeyVault;
   readonly outputsFile: string;
   private readonly outputs?: AzureOutputs;
+  /** Identities of the ledger that Azure has not created yet (no client ID in the outputs). */
+  readonly undeployedIdentities: string[] = [];
 
   constructor(props: PlatformProps) {
     this.env = props.env;
@@ -50,17 +52,25 @@ export class Platform {
     return image;
   }
 
-  /** The client ID Bicep gave `identity`, or the error that says how to get one. */
-  clientId(identity: string): string | ConfigError {
+  /** The client ID Bicep gave `identity`; undefined (and recorded) while Azure has none yet. */
+  clientId(identity: string): string | undefined {
     const found = this.outputs?.identities[identity]?.clientId;
-    if (found) return found;
-    return new ConfigError(
-      this.outputsFile,
-      `identities.${identity}.clientId`,
-      undefined,
-      `must exist: the identity is in the ledger bicep/env/${this.env.name}.workloads.json but not yet in Azure; ` +
-        `run \`npm run deploy -- ${this.env.name}\`, which creates it and writes ${this.outputsFile}, then synth again`,
-    );
+    if (!found) this.undeployedIdentities.push(identity);
+    return found;
+  }
+
+  /** One error for every identity Azure does not have yet, or none: they all have the same remedy. */
+  undeployedError(): ConfigError | undefined {
+    const missing = [...new Set(this.undeployedIdentities)].sort();
+    if (missing.length === 0) return undefined;
+    const deploy = `run \`npm run deploy -- ${this.env.name}\`, which creates ${missing.length === 1 ? 'it' : 'them'} and writes ${this.outputsFile}, then synth again`;
+    if (!this.outputs) {
+      return new ConfigError(this.outputsFile, '(file)', undefined, `must exist: ${this.env.name} is not deployed yet; ${deploy}`);
+    }
+    if (missing.length === 1) {
+      return new ConfigError(this.outputsFile, `identities.${missing[0]}.clientId`, undefined, `must exist: the identity is in the ledger bicep/env/${this.env.name}.workloads.json but not yet in Azure; ${deploy}`);
+    }
+    return new ConfigError(this.outputsFile, 'identities', `${missing.length} missing: ${missing.join(', ')}`, `must exist: these identities are in the ledger bicep/env/${this.env.name}.workloads.json but not yet in Azure; ${deploy}`);
   }
 }
 
