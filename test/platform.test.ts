@@ -151,9 +151,32 @@ describe('dev and prod differ the way real environments do', () => {
   });
 });
 
-describe('snapshots', () => {
-  it.each(envNames)('%s renders as recorded', (name) => {
-    const files = Object.fromEntries(synthOne(name).files!.map((f) => [f.path, f.object]));
-    expect(files).toMatchSnapshot();
+/**
+ * What each example environment consists of: every object, the images its pods run, and what
+ * each identity may touch. Not the full manifests: those are dist/, which CI compares with a
+ * fresh synth. A change here is a change in what is deployed or who may do what; update with
+ * `npx vitest run -u test/platform.test.ts` when it is meant (README, "What npm test checks").
+ */
+const EXAMPLE_ENVIRONMENTS = ['dev', 'prod'];
+
+function inventory(name: string) {
+  const result = synthOne(name);
+  const images = (o: any) => {
+    const spec = o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec;
+    return spec ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: any) => c.image) : undefined;
+  };
+  return {
+    objects: result.files!.map((f) => [f.path, images(f.object)].filter(Boolean).join(' ')),
+    ledger: result.ledger,
+  };
+}
+
+describe('snapshots of the example environments', () => {
+  it('covers exactly the committed example environments', () => {
+    expect(EXAMPLE_ENVIRONMENTS.every((e) => envNames.includes(e))).toBe(true);
+  });
+
+  it.each(EXAMPLE_ENVIRONMENTS)('%s consists of what was recorded', (name) => {
+    expect(inventory(name)).toMatchSnapshot();
   });
 });
