@@ -12,7 +12,7 @@ export function main(root: string, argv: readonly string[]): number {
   // cdk8s sorts keys unless this is set; output must not depend on the caller's shell.
   delete process.env.CDK8S_DISABLE_SORT;
   const only = argv.length > 0 ? argv : undefined;
-  const overlap = cliOutputOverlapsDist(root, process.env.CDK8S_OUTDIR);
+  const overlap = cliOutputOverlapsDist(root, process.env.CDK8S_OUTDIR, process.env.npm_lifecycle_event === 'synth');
   if (overlap) {
     console.error(overlap);
     return 1;
@@ -68,12 +68,20 @@ export function main(root: string, argv: readonly string[]): number {
  * lib/cli/cmds/synth.js, `fs.rmSync(outdir)`), so an output folder that is dist/, inside it
  * or around it has already removed the committed manifests: refuse, and say how to recover.
  */
-export function cliOutputOverlapsDist(root: string, cliOut: string | undefined): string | undefined {
+export function cliOutputOverlapsDist(root: string, cliOut: string | undefined, fromShell = false): string | undefined {
   if (!cliOut) return undefined;
   const out = resolve(root, cliOut);
   const dist = join(root, 'dist');
   const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
   if (!inside(out, dist) && !inside(dist, out)) return undefined;
+  if (fromShell) {
+    // `npm run synth` does not go through the cdk8s CLI: nothing was deleted, the variable comes from the shell.
+    return (
+      `CDK8S_OUTDIR (${JSON.stringify(cliOut)}) is set in your shell and names dist/, inside it or around it: ` +
+      'synth would write there as well as into dist/<env>/, and the cdk8s CLI deletes that folder before every synth. ' +
+      'dist/ is untouched. Unset it (`unset CDK8S_OUTDIR`) and run `npm run synth` again.'
+    );
+  }
   return (
     `cdk8s.yaml output or cdk8s synth --output (${JSON.stringify(cliOut)}) must not be dist/, inside it or around it: ` +
     'the cdk8s CLI deletes its output folder before synth runs, so dist/ has been deleted. ' +

@@ -2,11 +2,13 @@
 // esbuild bundles the project's own TypeScript into .build/ and node runs the bundle; the
 // bundle is rebuilt only when one of the files it was built from (recorded in esbuild's
 // metafile) or the lockfile changed. See PERFORMANCE.md and `npm run bench`.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, SourceMap } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '..');
+
+class BundleError extends Error {}
 
 function isFresh(outfile, inputsFile) {
   if (!existsSync(outfile) || !existsSync(inputsFile)) return false;
@@ -34,8 +36,15 @@ async function bundle(entry, outfile, inputsFile) {
     loader: { '.py': 'text' },
     // Not loaded at run time; read only to name the source line of an error (see below).
     sourcemap: 'external',
-    logLevel: 'error',
+    logLevel: 'silent',
   });
+  // A key written twice in one object literal (TypeScript's TS1117): esbuild keeps the last one
+  // and only warns. In an environment file that silently drops a setting, so it is an error.
+  const duplicates = result.warnings.filter((w) => w.id === 'duplicate-object-key' && w.location && !w.location.file.includes('node_modules'));
+  if (duplicates.length > 0) {
+    rmSync(outfile, { force: true });
+    throw new BundleError(duplicates.map((w) => `${w.location.file}:${w.location.line}:${w.location.column + 1}: ${w.text}: the first value would be dropped silently; keep one`).join('\n'));
+  }
   const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/')).map((p) => resolve(root, p).slice(root.length + 1));
   writeFileSync(inputsFile, JSON.stringify(inputs.sort()));
 }
@@ -44,7 +53,18 @@ async function bundle(entry, outfile, inputsFile) {
 export async function runTs(entry, args) {
   const outfile = join(root, '.build', `${basename(entry, '.ts')}.cjs`);
   const inputsFile = `${outfile}.inputs.json`;
-  if (!isFresh(outfile, inputsFile)) await bundle(entry, outfile, inputsFile);
+  if (!isFresh(outfile, inputsFile)) {
+    try {
+      await bundle(entry, outfile, inputsFile);
+    } catch (error) {
+      if (!(error instanceof BundleError) && !error?.errors) throw error;
+      // esbuild's own errors (a syntax error in an environment file) carry their location too.
+      const lines = error instanceof BundleError ? error.message : error.errors.map((e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ` : ''}${e.text}`).join('\n');
+      console.error(`synth failed:\n${lines.replace(/^/gm, '  ')}`);
+      process.exitCode = 1;
+      return;
+    }
+  }
   process.argv = [process.argv[0], outfile, ...args];
   process.env.LAKEHOUSE_ROOT = root;
   process.env.LAKEHOUSE_ENTRY = '1';

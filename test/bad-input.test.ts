@@ -124,6 +124,13 @@ describe('fails on captured Azure outputs that do not fit', () => {
   });
 });
 
+describe('an unknown key inside a list item', () => {
+  it('lists the keys the item takes', () => {
+    const result = synthVariant('dev', (e) => (e.components['kafka-connect'].sinks[0].topicz = ['orders']));
+    expect(errorsOf(result)).toEqual([expect.stringMatching(/^environments\/dev\.ts: components\.kafka-connect\.sinks\.0\.topicz \(\["orders"\]\) is not a known setting; expected one of .*\bname\b.*\btopics\b/)]);
+  });
+});
+
 describe('environments that would share Azure resources', () => {
   it('refuses a second environment with another one\'s name prefix or vault, naming both files', () => {
     const copy = structuredClone(environments.prod) as any;

@@ -101,6 +101,34 @@ describe('every entry point keeps its promise about dist/', () => {
     }
   });
 
+  it('names each key written twice in an environment file, and a CDK8S_OUTDIR left in the shell, keeping dist/', () => {
+    const copy = copyRepository();
+    try {
+      const envPath = join(copy, 'environments', 'dev.ts');
+      const original = readFileSync(envPath, 'utf8');
+      const at = original.indexOf('      replicas:');
+      const line = original.slice(at, original.indexOf('\n', at) + 1);
+      writeFileSync(envPath, original.slice(0, at) + line + original.slice(at));
+      const lineNumber = original.slice(0, at).split('\n').length + 1;
+      const before = filesUnder(join(copy, 'dist'));
+      const twice = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
+      expect(twice.status).toBe(1);
+      expect(twice.stderr).toContain(`environments/dev.ts:${lineNumber}:7: Duplicate key "replicas" in object literal: the first value would be dropped silently; keep one`);
+      // The bundle is not kept: the next run reports it again.
+      expect(spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' }).status).toBe(1);
+      writeFileSync(envPath, original);
+
+      const shell = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'dist', npm_lifecycle_event: 'synth' } });
+      expect(shell.status).toBe(1);
+      expect(shell.stderr).toContain('CDK8S_OUTDIR ("dist") is set in your shell');
+      expect(shell.stderr).toContain('dist/ is untouched');
+      expect(shell.stderr).not.toContain('cdk8s.yaml');
+      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it('refuses `cdk8s synth --output dist`, which deletes dist/ before the app runs, and says how to recover', () => {
     const copy = copyRepository();
     try {

@@ -55,9 +55,12 @@ function toConfigErrors(schema: z.ZodMiniType, issue: z.core.$ZodIssue, input: u
   return [new ConfigError(file, path.join('.') || '(root)', valueAt(input, path), expectation(issue))];
 }
 
-/** The keys an object schema allows at `path`, looking through optional, default and pipe wrappers. */
+/**
+ * The keys an object schema allows at `path`, looking through optional, default and pipe
+ * wrappers, list items and record values.
+ */
 function objectKeysAt(schema: z.ZodMiniType, path: readonly string[]): string[] {
-  type Def = { type: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown> };
+  type Def = { type: string; innerType?: unknown; in?: unknown; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown };
   let def = (schema as unknown as { _zod: { def: Def } })._zod.def;
   const unwrap = () => {
     for (let guard = 0; guard < 10 && (def.innerType || def.in); guard++) {
@@ -66,7 +69,7 @@ function objectKeysAt(schema: z.ZodMiniType, path: readonly string[]): string[] 
   };
   for (const key of path) {
     unwrap();
-    const next = def.type === 'object' ? def.shape?.[key] : undefined;
+    const next = def.type === 'object' ? def.shape?.[key] : def.type === 'array' ? def.element : def.type === 'record' ? def.valueType : undefined;
     if (!next) return [];
     def = (next as { _zod: { def: Def } })._zod.def;
   }
