@@ -26,7 +26,25 @@ export const azureSchema = z
     network: networkSchema,
     /** Log Analytics workspace that receives diagnostic logs; none are sent when absent. */
     logAnalyticsWorkspaceId: z.optional(rules.resourceId),
-    tags: z._default(z.record(z.string(), z.string()), {}),
+    /**
+     * Tags on every Azure resource. Azure's limits (learn.microsoft.com, "Use tags to organize
+     * your Azure resources", Limitations): at most 50; names up to 128 characters for a storage
+     * account (512 elsewhere) without < > % & \\ ? /, and not starting with microsoft, azure or
+     * windows (reserved); values up to 256 characters.
+     */
+    tags: z._default(
+      z
+        .record(
+          z.string().check(
+            z.regex(/^[^<>%&\\?/]+$/, 'must not contain < > % & \\ ? or / (Azure refuses these in tag names)'),
+            z.maxLength(128, 'must be at most 128 characters (the storage account limit for tag names)'),
+            z.refine((n: string) => !/^(microsoft|azure|windows)/i.test(n), 'must not start with microsoft, azure or windows (reserved by Azure)'),
+          ),
+          z.string().check(z.maxLength(256, 'must be at most 256 characters (Azure tag value limit)')),
+        )
+        .check(z.refine((t: Record<string, string>) => Object.keys(t).length <= 50, 'must have at most 50 tags (Azure limit per resource)')),
+      {},
+    ),
   });
 
 /** Protections against losing data: retention and locks. */

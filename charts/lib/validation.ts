@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { AZURE_REGIONS, closestRegion } from './azure-regions';
 import { ConfigError, ConfigErrors } from './errors';
 
 /** A string matching `re`; `expected` completes the sentence "<key> (<value>) ...". */
@@ -23,7 +24,12 @@ export const rules = {
   ),
   containerRegistryName: pattern(/^[a-zA-Z0-9]{5,50}$/, 'must be 5-50 letters and digits (Azure Container Registry rule)'),
   resourceGroupName: pattern(/^[-\w.()]{0,89}[-\w()]$/, 'must be 1-90 letters, digits, ., _, -, ( or ), not ending in a period'),
-  location: pattern(/^[a-z][a-z0-9]+$/, 'must be an Azure region name such as westeurope'),
+  location: z.string().check(
+    z.superRefine((name: string, ctx) => {
+      if (AZURE_REGIONS.includes(name)) return;
+      ctx.addIssue({ code: 'custom', message: `must be an Azure region name; did you mean ${closestRegion(name)}? (known regions: charts/lib/azure-regions.ts)`, input: name });
+    }),
+  ),
   resourceId: pattern(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/[^/]+\/.+$/i, 'must be a full Azure resource ID'),
   // Pinned: a digest (preferred), a tag and digest, or a tag other than `latest`, which moves.
   image: pattern(
@@ -51,6 +57,11 @@ function toConfigErrors(schema: z.ZodMiniType, issue: z.core.$ZodIssue, input: u
       const keyPath = [...path, key];
       return new ConfigError(file, keyPath.join('.'), valueAt(input, keyPath), `is not ${what}; expected one of ${known.join(', ')}`);
     });
+  }
+  if (issue.code === 'invalid_key') {
+    // A record key that breaks its rule: the key itself is the value, the nested issue says why.
+    const nested = issue.issues.map((i) => expectation(i as z.core.$ZodIssue)).join('; ');
+    return [new ConfigError(file, path.join('.'), path[path.length - 1], nested || expectation(issue))];
   }
   return [new ConfigError(file, path.join('.') || '(root)', valueAt(input, path), expectation(issue))];
 }

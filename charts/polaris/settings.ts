@@ -20,6 +20,9 @@ const consumer = z.strictObject({
   rotation: z._default(integer(0, 1000000), 0),
 });
 
+/** Premium SSD sizes of a flexible server up to 16 TiB (learn.microsoft.com, "Storage options in Azure Database for PostgreSQL"). */
+const STORAGE_SIZES_GIB = [32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+
 /** Settings of `components.polaris` in an environment. */
 export const polarisSettings = z
   .strictObject({
@@ -57,6 +60,21 @@ export const polarisSettings = z
   })
   .check(
     z.superRefine((s, ctx) => {
+      // Flexible server compute tiers by SKU series (learn.microsoft.com, "Compute options in Azure Database for PostgreSQL").
+      const series = /^Standard_([A-Z])/.exec(s.database.sku)?.[1];
+      const tierOf: Record<string, string> = { B: 'Burstable', D: 'GeneralPurpose', E: 'MemoryOptimized' };
+      if (series && tierOf[series] && tierOf[series] !== s.database.tier) {
+        ctx.addIssue({ code: 'custom', path: ['database', 'tier'], message: `must be ${tierOf[series]} for the ${s.database.sku} SKU (the ${series} series), or choose a SKU of the ${s.database.tier} tier`, input: s.database.tier });
+      } else if (!series || !tierOf[series]) {
+        ctx.addIssue({ code: 'custom', path: ['database', 'sku'], message: 'must be a B (Burstable), D (GeneralPurpose) or E (MemoryOptimized) series SKU such as Standard_B1ms or Standard_D2ds_v5', input: s.database.sku });
+      }
+      if (!STORAGE_SIZES_GIB.includes(s.database.storageGiB)) {
+        ctx.addIssue({ code: 'custom', path: ['database', 'storageGiB'], message: `must be one of the sizes a flexible server disk comes in: ${STORAGE_SIZES_GIB.join(', ')} (GiB)`, input: s.database.storageGiB });
+      }
+      const tag = (image: string) => /:([\w][\w.-]*)(@|$)/.exec(image.slice(image.lastIndexOf('/')))?.[1];
+      if (tag(s.adminToolImage) !== tag(s.image)) {
+        ctx.addIssue({ code: 'custom', path: ['adminToolImage'], message: `must be the same version as image (${tag(s.image) ?? 'untagged'}): the admin tool bootstraps the schema that server version reads`, input: s.adminToolImage });
+      }
       if (s.database.zoneRedundantHa && s.database.tier === 'Burstable') {
         ctx.addIssue({ code: 'custom', path: ['database', 'zoneRedundantHa'], message: 'must be false for the Burstable tier (Azure offers high availability on GeneralPurpose and MemoryOptimized only)', input: true });
       }
