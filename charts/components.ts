@@ -27,11 +27,21 @@ export interface ComponentDefinition<S extends z.ZodMiniType = z.ZodMiniType> {
   build(app: App, platform: Platform, settings: z.output<S>, built: BuiltCharts): PlatformChart;
 }
 
+/** Thrown by `require` for a component whose own build failed: its errors are reported already. */
+export class ProviderFailed extends Error {}
+
 /** The charts built so far, by component name: how a chart asks another for its handle. */
 export class BuiltCharts {
   private readonly charts = new Map<string, PlatformChart>();
+  private readonly failed = new Set<string>();
   /** The charts the chart being built asked for: it syncs after them. */
   private required: PlatformChart[] = [];
+
+  /** `component` did not build; charts that ask for it are skipped, not blamed. */
+  fail(component: string): void {
+    this.failed.add(component);
+    this.required = [];
+  }
 
   add(chart: PlatformChart): void {
     chart.syncAfter(...this.required);
@@ -41,6 +51,7 @@ export class BuiltCharts {
 
   /** The chart of `component`, or the error that names the setting to add. */
   require<T extends PlatformChart>(component: string, type: abstract new (...args: any[]) => T, envName: string, because: string): T {
+    if (this.failed.has(component)) throw new ProviderFailed(component);
     const chart = this.charts.get(component);
     // Not `instanceof`: cdk8s Chart defines Symbol.hasInstance, so every chart passes it for every chart class.
     if (!chart || !Object.prototype.isPrototypeOf.call(type.prototype, chart)) {

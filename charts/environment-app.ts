@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { ArgoCdChart } from './argocd/argocd';
-import { BuiltCharts, ComponentDefinition, components, Environment } from './components';
+import { BuiltCharts, ComponentDefinition, components, Environment, ProviderFailed } from './components';
+import { ConfigErrors } from './lib/errors';
 import { AzureOutputs } from './lib/azure-outputs';
 import { PlatformChart } from './lib/chart';
 import { Platform } from './lib/platform';
@@ -22,13 +23,22 @@ export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; pla
   const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
   if (props.env.operators.highAvailability) charts.push(new OperatorBudgetsChart(app, platform));
   const built = new BuiltCharts();
+  // Every component is built even when one fails, so that one run reports every problem.
+  const errors: Error[] = [];
   for (const component of components) {
     const settings = (props.env.components as Record<string, unknown>)[component.name];
     if (settings === undefined) continue;
-    const chart = (component as ComponentDefinition).build(app, platform, settings, built);
-    built.add(chart);
-    charts.push(chart);
+    try {
+      const chart = (component as ComponentDefinition).build(app, platform, settings, built);
+      built.add(chart);
+      charts.push(chart);
+    } catch (e) {
+      built.fail(component.name);
+      if (!(e instanceof ProviderFailed)) errors.push(...(e instanceof ConfigErrors ? e.errors : [e as Error]));
+    }
   }
+  errors.push(...platform.problems);
+  if (errors.length > 0) throw new ConfigErrors(errors);
   const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces(), clusterObjects: c.clusterObjects() }));
   charts.push(new ArgoCdChart(app, platform, directories));
   return { app, platform, charts };

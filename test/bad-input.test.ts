@@ -136,6 +136,28 @@ describe('fails on captured Azure outputs that do not fit', () => {
   });
 });
 
+describe('one run reports every problem', () => {
+  it('names every image of another registry (an environment copied from another), not only the first', () => {
+    const result = synthVariant('dev', (e) => {
+      for (const component of Object.values(e.components) as any[]) {
+        for (const [key, value] of Object.entries(component)) {
+          if (typeof value === 'string' && value.startsWith('crlakehousedev01.azurecr.io/')) component[key] = value.replace('crlakehousedev01', 'crlakehouseprod01');
+        }
+      }
+    });
+    const images = Object.values(environments.dev.components as any).flatMap((c: any) => Object.values(c).filter((v) => typeof v === 'string' && v.startsWith('crlakehousedev01.azurecr.io/')));
+    const registryErrors = errorsOf(result).filter((m) => m.includes("must come from the environment's registry crlakehousedev01.azurecr.io/"));
+    expect(images.length).toBeGreaterThan(5);
+    expect(registryErrors).toHaveLength(images.length);
+  });
+
+  it('reports a component\'s own problem once, not again as a missing provider in the components that use it', () => {
+    // Polaris stops building (its database admits nothing); Trino, Kafka Connect and Flink ask for its handle.
+    const result = synthVariant('dev', (e) => (e.azure.network.aksEgressIps = []));
+    expect(errorsOf(result)).toEqual([expect.stringContaining('azure.network.aksEgressIps ([]) must list the AKS egress addresses')]);
+  });
+});
+
 describe('an unknown key inside a list item', () => {
   it('lists the keys the item takes', () => {
     const result = synthVariant('dev', (e) => (e.components['kafka-connect'].sinks[0].topicz = ['orders']));

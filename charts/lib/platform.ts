@@ -26,6 +26,8 @@ export class Platform {
   readonly keyVault: KeyVault;
   readonly outputsFile: string;
   private readonly outputs?: AzureOutputs;
+  /** Problems found while building that do not stop it, reported with every other problem of the run. */
+  readonly problems: ConfigError[] = [];
   /** Identities of the ledger that Azure has not created yet (no client ID in the outputs). */
   readonly undeployedIdentities: string[] = [];
 
@@ -47,7 +49,7 @@ export class Platform {
     const registry = `${this.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
     if (!image.startsWith(registry)) {
       const hint = how === 'build' ? 'build it with npm run build-image' : 'import it with az acr import';
-      throw new ConfigError(`environments/${this.env.name}.ts`, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`);
+      this.problems.push(new ConfigError(`environments/${this.env.name}.ts`, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`));
     }
     return image;
   }
