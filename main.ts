@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
-import { removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
+import { changesOf, describeChanges } from './charts/lib/change-report';
+import { readTree, removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
 import { environments } from './environments';
 
 export function main(root: string, argv: readonly string[]): number {
@@ -44,14 +45,17 @@ export function main(root: string, argv: readonly string[]): number {
   const dist = join(root, 'dist');
   // Under `cdk8s synth` the CLI expects its own output folder too (it empties it first).
   const cliOut = process.env.CDK8S_OUTDIR;
+  const reports: string[] = [];
   for (const r of rendered) {
     const files = new Map(r.files!.map((f) => [f.path, f.content]));
+    const previous = readTree(join(dist, r.name));
+    reports.push(previous.size === 0 ? `${r.name}: new, ${files.size} objects` : describeChanges(r.name, changesOf(previous, r.files!)));
     replaceDirectory(join(dist, r.name), files);
     if (cliOut) replaceDirectory(join(resolve(root, cliOut), r.name), files);
   }
   for (const [file, content] of sharedFiles()) writeIfChanged(join(dist, file), content, read);
   if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
-  if (rendered.length > 0) console.log(`synthesized ${rendered.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ')}`);
+  if (rendered.length > 0) console.log(`synthesized ${rendered.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ')}\n${reports.join('\n')}`);
 
   if (failed.length > 0) {
     for (const r of failed) console.error(r.errors.map((e) => `  ${e.message}`).join('\n'));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -35,4 +35,16 @@ export function removeStale(dir: string, pattern: RegExp, keep: ReadonlySet<stri
     const key = pattern.exec(entry)?.[1];
     if (key !== undefined && !keep.has(key)) rmSync(join(dir, entry), { recursive: true, force: true });
   }
+}
+
+/** Every file under `dir` (path relative to it -> text); empty when `dir` does not exist. */
+export function readTree(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!existsSync(dir)) return files;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const full = join(entry.parentPath, entry.name);
+    files.set(full.slice(dir.length + 1), readFileSync(full, 'utf8'));
+  }
+  return files;
 }
