@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
 import { changesOf, describeChanges } from './charts/lib/change-report';
+import { PICTURE_FILE } from './charts/lib/platform-picture';
 import { readTree, removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
 import { environments } from './environments';
 
@@ -48,8 +49,9 @@ export function main(root: string, argv: readonly string[]): number {
   const reports: string[] = [];
   for (const r of rendered) {
     const files = new Map(r.files!.map((f) => [f.path, f.content]));
-    const previous = readTree(join(dist, r.name));
+    const previous = new Map([...readTree(join(dist, r.name))].filter(([path]) => path.endsWith('.yaml')));
     reports.push(previous.size === 0 ? `${r.name}: new, ${files.size} objects` : describeChanges(r.name, changesOf(previous, r.files!)));
+    files.set(PICTURE_FILE, r.picture!);
     replaceDirectory(join(dist, r.name), files);
     if (cliOut) replaceDirectory(join(resolve(root, cliOut), r.name), files);
   }

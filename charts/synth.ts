@@ -5,6 +5,7 @@ import type { PolarisSettings } from './polaris/settings';
 import { azureOutputsSchema, AzureOutputs } from './lib/azure-outputs';
 import { ConfigError, ConfigErrors } from './lib/errors';
 import { LedgerJson } from './lib/ledger';
+import { platformPicture } from './lib/platform-picture';
 import { renderApp, RenderedFile } from './lib/render';
 import { parseOrThrow } from './lib/validation';
 import { buildEnvironmentApp } from './environment-app';
@@ -27,6 +28,8 @@ export interface EnvironmentResult {
   readonly bicepParams?: string;
   /** Files of `dist/<name>/`, absent when the environment cannot be rendered. */
   readonly files?: RenderedFile[];
+  /** The platform picture (Markdown with Mermaid), written beside the files as PICTURE_FILE. */
+  readonly picture?: string;
   readonly errors: Error[];
 }
 
@@ -107,7 +110,9 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   const undeployed = built.platform.undeployedError();
   try {
     const files = renderApp(built.app);
-    return undeployed ? { name, ledger, bicepParams: params, errors: [undeployed] } : { name, ledger, bicepParams: params, files, errors: [] };
+    if (undeployed) return { name, ledger, bicepParams: params, errors: [undeployed] };
+    const picture = platformPicture(name, built.charts.map((c) => ({ component: c.component, namespaces: c.namespaces(), providers: c.providers })), ledger, { storageAccount: env.azure.storageAccountName, keyVault: env.azure.keyVaultName });
+    return { name, ledger, bicepParams: params, files, picture, errors: [] };
   } catch (e) {
     return { name, ledger, bicepParams: params, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
   }

@@ -37,6 +37,8 @@ export interface PlatformChartProps {
 export class PlatformChart extends Chart {
   readonly component: string;
   private wave: number;
+  /** The charts whose typed handles this chart uses: the data flows between components. */
+  readonly providers: PlatformChart[] = [];
 
   constructor(
     scope: Construct,
@@ -65,6 +67,7 @@ export class PlatformChart extends Chart {
    * catalog credentials Polaris's PostSync creator writes) must exist before this chart's pods start.
    */
   syncAfter(...providers: PlatformChart[]): void {
+    for (const p of providers) if (!this.providers.includes(p)) this.providers.push(p);
     this.wave = Math.max(this.wave, ...providers.map((p) => p.syncWave + 1));
   }
 
