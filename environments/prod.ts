@@ -39,7 +39,8 @@ export default defineEnvironment({
   },
   gitops: {
     repoURL: 'https://github.com/example-org/aks-lakehouse.git',
-    targetRevision: 'main',
+    // Prod runs what was promoted to it (npm run promote -- dev prod), not every merge to main.
+    targetRevision: 'env/prod',
   },
   operators: { highAvailability: true },
   components: {
