@@ -49,10 +49,13 @@ export function main(root: string, argv: readonly string[]): number {
   const reports: string[] = [];
   for (const r of rendered) {
     const files = new Map(r.files!.map((f) => [f.path, f.content]));
-    const previous = new Map([...readTree(join(dist, r.name))].filter(([path]) => path.endsWith('.yaml')));
-    reports.push(previous.size === 0 ? `${r.name}: new, ${files.size} objects` : describeChanges(r.name, changesOf(previous, r.files!)));
     files.set(PICTURE_FILE, r.picture!);
-    replaceDirectory(join(dist, r.name), files);
+    const tree = readTree(join(dist, r.name));
+    const previous = new Map([...tree].filter(([path]) => path.endsWith('.yaml')));
+    reports.push(previous.size === 0 ? `${r.name}: new, ${r.files!.length} objects` : describeChanges(r.name, changesOf(previous, r.files!)));
+    // Nothing to write when nothing changed (the usual synth): no rename, no touched mtimes.
+    const unchanged = tree.size === files.size && [...files].every(([path, content]) => tree.get(path) === content);
+    if (!unchanged) replaceDirectory(join(dist, r.name), files);
     if (cliOut) replaceDirectory(join(resolve(root, cliOut), r.name), files);
   }
   for (const [file, content] of sharedFiles()) writeIfChanged(join(dist, file), content, read);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PICTURE_FILE } from '../charts/lib/platform-picture';
 import { sharedFiles, synthesize } from '../charts/synth';
 import { environments } from '../environments';
 import { copyRepository, envNames, readCommittedOutputs, root, synthAll } from './helpers';
@@ -23,6 +24,7 @@ describe('committed output', () => {
   it('dist/ equals a fresh synth of every environment (run `npm run synth` and commit)', () => {
     const expected = new Map<string, string>();
     for (const r of synthAll()) for (const f of r.files!) expected.set(`${r.name}/${f.path}`, f.content);
+    for (const r of synthAll()) expected.set(`${r.name}/${PICTURE_FILE}`, r.picture!);
     for (const [file, content] of sharedFiles()) expected.set(file, content);
     const actual = filesUnder(join(root, 'dist'));
     expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());

@@ -55,7 +55,7 @@ describe.each(envNames)('environment %s', (name) => {
   describe('Argo CD', () => {
     const apps = objects(result).filter((o) => o.kind === 'Application');
     const byName = (n: string) => apps.find((a) => a.metadata.name === `${name}-${n}`)!;
-    const dirs = readdirSync(`${root}/dist/${name}`).sort();
+    const dirs = readdirSync(`${root}/dist/${name}`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
     it('has one Application per component directory, syncing exactly that directory', () => {
       const componentApps = apps.filter((a) => a.spec.source.path?.startsWith('dist/') && a.metadata.name !== `${name}-root`);

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
+import { toYaml } from '../lib/yaml';
 
 /**
  * Argo CD health checks (Lua, `resource.customizations.health.<group>_<kind>` in argocd-cm).
@@ -130,5 +131,5 @@ export function renderHealthChecks(argocdNamespace: string): string {
     },
     data: Object.fromEntries(Object.entries(healthChecks).map(([key, lua]) => [`resource.customizations.health.${key}`, lua.trimStart()])),
   });
-  return Yaml.stringify(cm.toJson());
+  return toYaml(cm.toJson());
 }

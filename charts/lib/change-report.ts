@@ -25,7 +25,8 @@ export function changesOf(previous: ReadonlyMap<string, string>, files: readonly
     } else if (before !== file.content) {
       const old = YAML.parse(before);
       const fields = differingFields(old, file.object);
-      changes.push({ path: file.path, kind: 'changed', fields: fields.slice(0, 3), effect: changedEffect(old, file.object, fields) });
+      const effect = fields.length === 0 ? 'only the YAML text changed: the object is the same, Argo CD sees no difference' : changedEffect(old, file.object, fields);
+      changes.push({ path: file.path, kind: 'changed', fields: fields.slice(0, 3), effect });
     }
   }
   for (const path of [...previous.keys()].filter((p) => !now.has(p)).sort()) {

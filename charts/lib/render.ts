@@ -1,5 +1,6 @@
-import { ApiObject, App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { ConfigErrors } from './errors';
+import { toYaml } from './yaml';
 
 /** One file of `dist/<env>/<component>/`. */
 export interface RenderedFile {
@@ -29,7 +30,7 @@ export function renderApp(app: App): RenderedFile[] {
       const previous = seen.get(path);
       if (previous) throw new Error(`[${apiObject.node.path}] renders to ${path}, as does ${previous}; give one of them another name`);
       seen.set(path, apiObject.node.path);
-      files.push({ path, content: Yaml.stringify(object), object });
+      files.push({ path, content: toYaml(object), object });
     }
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
