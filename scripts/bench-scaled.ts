@@ -15,13 +15,16 @@ if (process.env.LAKEHOUSE_ENTRY === '1') {
     scaled[name] = { ...environments[base], name };
     source[name] = base;
   }
-  const results = synthesize({
-    environments: scaled,
-    readOutputs: (name) => {
-      const file = join(root, 'environments', `${source[name]}.azure.json`);
-      return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-    },
-  });
+  // One call per copy: the copies share the Azure names of their source, which synth refuses within one run.
+  const results = Object.keys(scaled).flatMap((name) =>
+    synthesize({
+      environments: { [name]: scaled[name] },
+      readOutputs: (n) => {
+        const file = join(root, 'environments', `${source[n]}.azure.json`);
+        return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+      },
+    }),
+  );
   const failed = results.filter((r) => r.errors.length > 0);
   if (failed.length) throw new Error(failed.flatMap((r) => r.errors.map((e) => e.message)).join('\n'));
   const objects = results.reduce((n, r) => n + r.files!.length, 0);
