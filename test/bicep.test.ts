@@ -170,7 +170,7 @@ describe('private endpoints', () => {
     ['modules/container-registry.bicep', ['registryEndpoint']],
   ])('%s creates them whenever a subnet is given', (file, modules) => {
     const text = code(file);
-    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|premium|!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
+    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|premium|(createPrivateEndpoint && )?!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
     for (const flag of ['privateEndpoints', 'premium']) {
       if (new RegExp(`if \\(${flag}\\)`).test(text)) expect(text).toMatch(new RegExp(`var ${flag} = !empty\\(network\\.privateEndpointSubnetId\\)`));
     }

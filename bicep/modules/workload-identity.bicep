@@ -68,7 +68,9 @@ resource federatedCredentials 'Microsoft.ManagedIdentity/userAssignedIdentities/
 // at run time, so it previews the identity and its credentials but not these assignments.
 #disable-next-line what-if-short-circuiting
 module roles 'identity-roles.bicep' = {
-  name: '${take(deployment().name, 50)}-roles'
+  // This deployment's name ends in a hash of the identity; cut, it would be lost, and two
+  // identities with a long common prefix would share one roles deployment.
+  name: '${take(deployment().name, 43)}-roles-${uniqueString(deployment().name)}'
   params: {
     principalId: identity.properties.principalId
     environmentName: environmentName
