@@ -209,6 +209,7 @@ module workloadIdentities 'modules/workload-identity.bicep' = [for identity in i
     storageGrants: identity.storage
     storageAccountGrants: identity.storageAccount
     keyVaultGrants: identity.keyVault
+    keyVaultSecretGrants: identity.keyVaultSecrets
     issuerUrl: aksOidcIssuerUrl
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName

@@ -74,7 +74,8 @@ const flagOf = (call: string[], name: string) => call[call.indexOf(name) + 1];
 const stackCall = (calls: string[][]) => calls.find((c) => c[0] === 'stack' && c[2] === 'create')!;
 const lastStackVariables = (variables: any[]) => variables.filter((v) => v.args.join(' ') === 'stack group create').at(-1).variables;
 const roleAssignments = (state: any) => Object.entries(state.resources).filter(([, r]: any) => r.type === 'Microsoft.Authorization/roleAssignments').map(([id, r]: any) => ({ id, ...r }));
-const ALL_SECRETS = ['polaris-db-password', 'polaris-root-client-id', 'polaris-root-client-secret', 'polaris-token-broker-key', 'trino-internal-shared-secret'];
+const CONSUMER_SECRETS = ['flink', 'kafka-connect', 'trino'].flatMap((c) => [`polaris-${c}-client-id`, `polaris-${c}-client-secret`]);
+const ALL_SECRETS = ['polaris-db-password', 'polaris-root-client-id', 'polaris-root-client-secret', 'polaris-token-broker-key', 'trino-internal-shared-secret', ...CONSUMER_SECRETS].sort();
 
 describe('npm run deploy, from the command line', () => {
   let repo: string;
@@ -250,6 +251,14 @@ describe('secrets reach Key Vault on day one, through Azure Resource Manager', (
     const { error, state } = runAz('deploy', {}, { c });
     expect(error).toBeUndefined();
     expect(state.deletedVaults).toEqual([]);
+  });
+
+  it("the catalog creator's roles are on its consumers' secrets, which exist before the stack assigns them", () => {
+    const { error, state } = runAz('deploy');
+    expect(error).toBeUndefined();
+    const creator = roleAssignments(state).filter((a) => a.principal === 'polaris-catalog-creator');
+    expect(creator.map((a) => a.scope.split('/').pop()).sort()).toEqual([...CONSUMER_SECRETS].sort());
+    expect(creator.every((a) => a.role === 'Key Vault Secrets Officer' && /\/vaults\/kv-lakehouse-dev-01\/secrets\//.test(a.scope))).toBe(true);
   });
 
   it('draws a database password with all four character classes', () => {

@@ -67,7 +67,10 @@ describe.each(envNames)('Polaris in %s', (env) => {
     expect(identity.storageAccount).toEqual([{ role: 'Storage Blob Delegator' }]);
     expect(identity.keyVault).toEqual([]);
     const creator = result.ledger!.identities.find((i) => i.name === 'polaris-catalog-creator')!;
-    expect(creator).toMatchObject({ storage: [], storageAccount: [], keyVault: [{ role: 'Key Vault Secrets Officer' }] });
+    // Secrets Officer on its consumers' secrets only: not the database password or the root credentials.
+    const consumerSecrets = Object.keys(settings.consumers).flatMap((c) => [`polaris-${c}-client-id`, `polaris-${c}-client-secret`]).sort();
+    expect(creator).toMatchObject({ storage: [], storageAccount: [], keyVault: [] });
+    expect(creator.keyVaultSecrets).toEqual(consumerSecrets.map((secret) => ({ secret, role: 'Key Vault Secrets Officer' })));
     expect(find(result, 'ServiceAccount', 'polaris', 'polaris').metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities.polaris.clientId);
     // Every other identity stays as narrow as before.
     for (const other of result.ledger!.identities.filter((i) => i.name !== 'polaris')) expect(other.storageAccount).toEqual([]);

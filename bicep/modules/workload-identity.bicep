@@ -30,6 +30,9 @@ param storageAccountGrants array
 @description('Required. Roles on the Key Vault (keyVaultGrantType[]).')
 param keyVaultGrants array
 
+@description('Required. Roles on single Key Vault secrets (keyVaultSecretGrantType[]).')
+param keyVaultSecretGrants array
+
 @description('Required. OIDC issuer URL of the AKS cluster.')
 param issuerUrl string
 
@@ -78,6 +81,7 @@ module roles 'identity-roles.bicep' = {
     storageGrants: storageGrants
     storageAccountGrants: storageAccountGrants
     keyVaultGrants: keyVaultGrants
+    keyVaultSecretGrants: keyVaultSecretGrants
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
   }

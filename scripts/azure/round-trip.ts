@@ -86,7 +86,7 @@ const OUR_ACR_PULL = 'aks-lakehouse: the AKS kubelet pulls the images the platfo
 export function whatIf(props: RoundTripProps): void {
   const { env, log } = props;
   const { template, variables } = preflight(props);
-  const secrets = Object.keys(generatedSecrets(env));
+  const secrets = Object.keys(generatedSecrets(env, readLedger(props)));
   if (!groupExists(props)) {
     firstDeployPlan(props, secrets).forEach((line) => log(line));
     return;
@@ -116,7 +116,7 @@ export function deploy(props: RoundTripProps): AzureOutputs {
     log(`creating resource group ${azure.resourceGroup} in ${azure.location}`);
     run(props, ['group', 'create', '--subscription', azure.subscriptionId, '--name', azure.resourceGroup, '--location', azure.location, '--tags', 'managed-by=aks-lakehouse', `environment=${env.name}`, '--output', 'none'], 'group create');
   }
-  const makers = generatedSecrets(env);
+  const makers = generatedSecrets(env, readLedger(props));
   const found = lookUp(props, Object.keys(makers), existed);
   const password = polarisKeyVaultSecrets.databasePassword;
   // A new database password on the first deploy, when asked, or when the server is missing
@@ -149,6 +149,11 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   return outputs;
 }
 
+/** The ledger synth wrote (preflight checked it exists). */
+function readLedger(props: RoundTripProps): LedgerJson {
+  return JSON.parse(readFileSync(join(props.root, 'bicep', 'env', `${props.env.name}.workloads.json`), 'utf8')) as LedgerJson;
+}
+
 function groupExists(props: RoundTripProps): boolean {
   const { azure } = props.env;
   const exists = run(props, ['group', 'exists', '--subscription', azure.subscriptionId, '--name', azure.resourceGroup], 'group exists').stdout.trim();
@@ -176,11 +181,11 @@ function stateVariables(found: AzureState, secretsDeployed: boolean): Record<str
 
 /** What the first deploy of an environment creates, for a preview that Azure cannot give yet. */
 function firstDeployPlan(props: RoundTripProps, secrets: string[]): string[] {
-  const { env, root } = props;
+  const { env } = props;
   const { azure } = env;
-  const ledger = JSON.parse(readFileSync(join(root, 'bicep', 'env', `${env.name}.workloads.json`), 'utf8')) as LedgerJson;
+  const ledger = readLedger(props);
   const count = (f: (i: LedgerJson['identities'][number]) => number) => ledger.identities.reduce((n, i) => n + f(i), 0);
-  const grants = count((i) => i.storage.length + i.storageAccount.length + i.keyVault.length) + 1;
+  const grants = count((i) => i.storage.length + i.storageAccount.length + i.keyVault.length + i.keyVaultSecrets.length) + 1;
   const lines = [
     `resource group ${azure.resourceGroup} does not exist yet, and Azure previews only into an existing group; npm run deploy -- ${env.name} will create:`,
     `  + resource group ${azure.resourceGroup} in ${azure.location}`,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Environment } from '../../charts/components';
 import { bicepParamValues } from '../../charts/lib/bicep-params';
+import type { LedgerJson } from '../../charts/lib/ledger';
 import { polarisKeyVaultSecrets } from '../../charts/polaris/constants';
 import { trinoKeyVaultSecrets } from '../../charts/trino';
 
@@ -24,8 +25,13 @@ export function databasePassword(random: Random = randomBytes): string {
   }
 }
 
-/** Every secret the deploy command generates for `env`, with how to make a value. */
-export function generatedSecrets(env: Environment): Record<string, () => string> {
+/**
+ * Every secret the deploy command generates for `env`, with how to make a value: the
+ * platform's own, and each secret the ledger scopes a role to, which must exist before the
+ * stack assigns the role on it. Those get a random first value that no one can use; their
+ * writer (the Polaris catalog creator) finds that it does not authenticate and replaces it.
+ */
+export function generatedSecrets(env: Environment, ledger: LedgerJson): Record<string, () => string> {
   const components = env.components as Record<string, unknown>;
   const secrets: Record<string, () => string> = {};
   if (components.polaris !== undefined) {
@@ -35,6 +41,7 @@ export function generatedSecrets(env: Environment): Record<string, () => string>
     secrets[polarisKeyVaultSecrets.tokenBrokerKey] = () => randomBytes(32).toString('base64url');
   }
   if (components.trino !== undefined) secrets[trinoKeyVaultSecrets.sharedSecret] = () => randomBytes(48).toString('base64url');
+  for (const grant of ledger.identities.flatMap((i) => i.keyVaultSecrets)) secrets[grant.secret] ??= () => randomBytes(32).toString('base64url');
   return secrets;
 }
 

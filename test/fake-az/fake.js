@@ -103,6 +103,11 @@ function fakeAz(args, env) {
       const deployment = readDeployment(flag('--parameters'), env, flag('--subscription'), flag('--resource-group'));
       const wanted = templateResources(deployment);
       applyVault(wanted.vault, deployment.keyVaultRecover);
+      // A role assignment's scope must exist (not verified against Azure: see README).
+      for (const r of Object.values(wanted.all)) {
+        const secret = r.type === 'Microsoft.Authorization/roleAssignments' && /\/secrets\/([^/]+)$/.exec(r.scope);
+        if (secret && !state.secrets[secret[1]]) fail(`ERROR: (ResourceNotFound) The Resource 'Microsoft.KeyVault/vaults/${deployment.keyVaultName}/secrets/${secret[1]}' under resource group '${deployment.resourceGroup}' was not found.`);
+      }
       applyServer(wanted.server, env.LAKEHOUSE_POSTGRES_ADMIN_PASSWORD);
       for (const [id, resource] of Object.entries(wanted.all)) {
         const managedBy = stackName ?? state.resources[id]?.managedBy;
