@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -125,6 +126,50 @@ describe('names stay within Azure limits', () => {
     if (rest.includes('${')) return undefined;
     return total + rest.length;
   }
+
+  /** Evaluates the name expressions used for nested deployments: take(), uniqueString() (any 13-character hash), interpolation. */
+  function evaluate(expression: string, scope: Record<string, string>): string {
+    const value = (e: string): string => {
+      const take = /^take\((.+), (\d+)\)$/.exec(e);
+      if (take) return value(take[1]).slice(0, Number(take[2]));
+      const unique = /^uniqueString\((.+)\)$/.exec(e);
+      if (unique) return createHash('sha256').update(value(unique[1])).digest('hex').slice(0, 13);
+      if (e.startsWith("'")) return evaluate(e.slice(1, -1), scope);
+      if (!(e in scope)) throw new Error(`cannot evaluate ${e}`);
+      return scope[e];
+    };
+    let out = '';
+    for (let i = 0; i < expression.length; ) {
+      if (!expression.startsWith('${', i)) {
+        out += expression[i++];
+        continue;
+      }
+      let depth = 0;
+      let j = i;
+      for (; j < expression.length; j++) {
+        if (expression[j] === '{') depth++;
+        if (expression[j] === '}' && --depth === 0) break;
+      }
+      out += value(expression.slice(i + 2, j));
+      i = j + 1;
+    }
+    return out;
+  }
+
+  it('nested deployment names stay apart for identities that share a long prefix', () => {
+    const identityName = /^module workloadIdentities [^\n]*\n\s+name: '(.+)'$/m.exec(code('main.bicep'))![1];
+    const rolesName = /^module roles [^\n]*\n(?:\s+\/\/[^\n]*\n)*\s+name: '(.+)'$/m.exec(read('modules/workload-identity.bicep'))![1];
+    const names = ['kafka-connect-sink-for-the-orders-topic-a', 'kafka-connect-sink-for-the-orders-topic-b'].map((identity) => {
+      const outer = evaluate(identityName, { deploymentPrefix: 'aks-lakehouse-production-westeurope', 'identity.name': identity });
+      return { outer, roles: evaluate(rolesName, { 'deployment().name': outer }) };
+    });
+    for (const n of names) {
+      expect(n.outer.length).toBeLessThanOrEqual(64);
+      expect(n.roles.length).toBeLessThanOrEqual(64);
+    }
+    expect(names[0].outer).not.toBe(names[1].outer);
+    expect(names[0].roles).not.toBe(names[1].roles);
+  });
 
   it('nested deployment names: at most 64 characters whatever the names in the ledger', () => {
     // deployment().name is aks-lakehouse-<env>, and is cut with take() before use.
