@@ -61,5 +61,6 @@ resource secrets 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = [for secret in
   ]
   properties: {
     value: secret.value
+    contentType: 'text/plain'
   }
 }]

@@ -337,6 +337,8 @@ describe('the deployed set equals the ledger (a deployment stack)', () => {
     const whatIfCall = preview.calls.find((x) => x[0] === 'stack-whatif')!;
     expect(flagOf(whatIfCall, '--stack-id')).toBe('/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-lakehouse-dev/providers/Microsoft.Resources/deploymentStacks/aks-lakehouse-dev');
     expect(flagOf(whatIfCall, '--action-on-unmanage')).toBe('deleteResources');
+    expect(whatIfCall.filter((a) => a === '--name')).toHaveLength(1);
+    expect(flagOf(whatIfCall, '--name')).toBe('aks-lakehouse-dev-what-if');
     expect(preview.calls.some((x) => x[0] === 'stack' || step(x) === 'deployment group create')).toBe(false);
     const after = runAz('deploy', {}, { c });
     expect(after.error).toBeUndefined();

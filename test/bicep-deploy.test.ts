@@ -13,7 +13,7 @@ import { envNames, errorsOf, root, synthOne, synthVariant } from './helpers';
 const bicepDir = join(root, 'bicep');
 const read = (path: string) => readFileSync(join(bicepDir, path), 'utf8');
 const code = (path: string) => read(path).replace(/(^|\s)\/\/.*$/gm, '$1');
-const bicepFiles = ['main.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
+const bicepFiles = ['main.bicep', 'secrets.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
 
 function block(text: string, header: RegExp): string {
   const start = text.search(header);

@@ -7,7 +7,7 @@ import { envNames, root, synthOne } from './helpers';
 
 const bicepDir = join(root, 'bicep');
 const read = (path: string) => readFileSync(join(bicepDir, path), 'utf8');
-const bicepFiles = ['main.bicep', 'types.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
+const bicepFiles = ['main.bicep', 'secrets.bicep', 'types.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
 /** Bicep without `//` comments (not `://` inside strings), for checks that must not be fooled by prose. */
 const code = (path: string) => read(path).replace(/(^|\s)\/\/.*$/gm, '$1');
 

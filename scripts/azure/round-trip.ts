@@ -132,7 +132,7 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   }
   const newPassword = values[password] ?? '';
   const deployEnv = { ...variables, ...stateVariables(found, needed.size > 0), [DEPLOY_TIME_VARIABLES.postgresAdminPassword]: newPassword };
-  const stack = [...template, ...stackSettings(env), '--description', `aks-lakehouse ${env.name}: bicep/main.bicep for the ledger bicep/env/${env.name}.workloads.json`];
+  const stack = ['--name', stackName(env), ...template, ...stackSettings(env), '--description', `aks-lakehouse ${env.name}: bicep/main.bicep for the ledger bicep/env/${env.name}.workloads.json`];
   const stranded = newPassword && found.serverStorageGiB !== undefined ? `\nKey Vault already holds a new database password that the server may not have: run \`npm run deploy -- ${env.name} --rotate-database-password\` once the cause is fixed` : '';
   log(`validating stack ${stackName(env)}`);
   run(props, ['stack', 'group', 'validate', ...stack, '--output', 'none'], 'stack validate', { env: deployEnv }, stranded);
@@ -259,7 +259,6 @@ function preflight(props: RoundTripProps): { template: string[]; variables: Reco
     template: [
       '--subscription', azure.subscriptionId,
       '--resource-group', azure.resourceGroup,
-      '--name', stackName(env),
       '--template-file', join(root, 'bicep', 'main.bicep'),
       '--parameters', params,
     ],
