@@ -75,7 +75,7 @@ const stackCall = (calls: string[][]) => calls.find((c) => c[0] === 'stack' && c
 const lastStackVariables = (variables: any[]) => variables.filter((v) => v.args.join(' ') === 'stack group create').at(-1).variables;
 const roleAssignments = (state: any) => Object.entries(state.resources).filter(([, r]: any) => r.type === 'Microsoft.Authorization/roleAssignments').map(([id, r]: any) => ({ id, ...r }));
 const CONSUMER_SECRETS = ['flink', 'kafka-connect', 'trino'].flatMap((c) => [`polaris-${c}-client-id`, `polaris-${c}-client-secret`]);
-const ALL_SECRETS = ['polaris-db-password', 'polaris-root-client-id', 'polaris-root-client-secret', 'polaris-token-broker-key', 'trino-internal-shared-secret', ...CONSUMER_SECRETS].sort();
+const ALL_SECRETS = ['polaris-db-password', 'polaris-db-server-password', 'polaris-root-client-id', 'polaris-root-client-secret', 'polaris-token-broker-key', 'trino-internal-shared-secret', ...CONSUMER_SECRETS].sort();
 
 describe('npm run deploy, from the command line', () => {
   let repo: string;
@@ -231,7 +231,7 @@ describe('secrets reach Key Vault on day one, through Azure Resource Manager', (
     expect(state.secrets['polaris-db-password'].versions).toBe(2);
     expect(state.secrets['polaris-root-client-id'].versions).toBe(1);
     expect(state.server.password).toBe(state.secrets['polaris-db-password'].value);
-    expect(out).toContain('kubectl -n polaris rollout restart deployment/polaris');
+    expect(out).toContain('the PostgreSQL administrator has a new password');
   });
 
   it('after a first deploy that stopped once the secrets were stored: a new password, stored, then the server', () => {

@@ -36,10 +36,11 @@ describe.each(envNames)('Polaris in %s', (env) => {
     expect(config['quarkus.datasource.jdbc.url']).toBe(
       `jdbc:postgresql://psql-${(environments[env] as any).azure.namePrefix}.postgres.database.azure.com:5432/polaris?sslmode=verify-full&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory`,
     );
-    expect(config['quarkus.datasource.username']).toBe(POLARIS_DATABASE.login);
+    // Its own login, not the administrator (test/polaris-server-login.test.ts).
+    expect(config['quarkus.datasource.username']).toBe(POLARIS_DATABASE.serverLogin);
     const password = container.env.find((e: any) => e.name === 'QUARKUS_DATASOURCE_PASSWORD');
     const secret = find(result, 'ExternalSecret', password.valueFrom.secretKeyRef.name, 'polaris');
-    expect(secret.spec.data).toEqual([expect.objectContaining({ secretKey: 'password', remoteRef: expect.objectContaining({ key: 'polaris-db-password' }) })]);
+    expect(secret.spec.data).toEqual([expect.objectContaining({ secretKey: 'password', remoteRef: expect.objectContaining({ key: 'polaris-db-server-password' }) })]);
   });
 
   it('serves its realm, Azure storage only, with one token key for every replica from Key Vault', () => {

@@ -139,7 +139,8 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   log(`deploying stack ${stackName(env)} (this takes a few minutes; resources dropped from the template are deleted)`);
   const created = run(props, ['stack', 'group', 'create', ...stack, '--yes', '--output', 'json'], 'stack create', { env: deployEnv }, stranded);
   const outputs = captureOutputs(env, created.stdout);
-  if (newPassword && props.rotateDatabasePassword) log('restart Polaris once External Secrets has the new password: kubectl -n polaris rollout restart deployment/polaris');
+  // Only the bootstrap and the server-login Job log in as the administrator; the server has its own login.
+  if (newPassword && props.rotateDatabasePassword) log('the PostgreSQL administrator has a new password; the Polaris Jobs read it from Key Vault on their next sync, the server is not affected');
   const file = join(root, 'environments', `${env.name}.azure.json`);
   const staging = `${file}.tmp-${process.pid}`;
   writeFileSync(staging, `${JSON.stringify(outputs, null, 2)}\n`);

@@ -39,6 +39,7 @@ export function generatedSecrets(env: Environment, ledger: LedgerJson): Record<s
     secrets[polarisKeyVaultSecrets.rootClientId] = () => randomBytes(8).toString('hex');
     secrets[polarisKeyVaultSecrets.rootClientSecret] = () => randomBytes(24).toString('base64url');
     secrets[polarisKeyVaultSecrets.tokenBrokerKey] = () => randomBytes(32).toString('base64url');
+    secrets[polarisKeyVaultSecrets.serverDatabasePassword] = () => randomBytes(24).toString('base64url');
   }
   if (components.trino !== undefined) secrets[trinoKeyVaultSecrets.sharedSecret] = () => randomBytes(48).toString('base64url');
   for (const grant of ledger.identities.flatMap((i) => i.keyVaultSecrets)) secrets[grant.secret] ??= () => randomBytes(32).toString('base64url');
