@@ -62,9 +62,16 @@ param tags object = {}
 @description('Required. The PostgreSQL server of Polaris; enabled when the environment deploys Polaris.')
 param postgres postgresType
 
-@description('Optional. A new PostgreSQL administrator password; npm run deploy passes one on the first deploy or a rotation, then stores it in Key Vault. Empty keeps the current one.')
+@description('Optional. A new PostgreSQL administrator password; npm run deploy passes one only after it has stored it in Key Vault (bicep/secrets.bicep): on the first deploy, a rotation, or when the server is missing. Empty keeps the current one.')
 @secure()
 param postgresAdminPassword string = ''
+
+@description('Optional. True when a soft-deleted vault of this name exists and must be recovered; npm run deploy finds out.')
+param keyVaultRecover bool = false
+
+@description('Optional. Storage size the PostgreSQL server has now (autogrow may have raised it above the setting); npm run deploy reads it from Azure, 0 before the server exists.')
+@minValue(0)
+param postgresDeployedStorageGiB int = 0
 
 @description('Required. Blob containers of the lake (string[], from the ledger).')
 param containers array
@@ -81,8 +88,9 @@ var createDnsZones = privateEndpoints && empty(network.privateDnsZoneResourceGro
 var dnsZoneNames = {
   blob: 'privatelink.blob.${environment().suffixes.storage}'
   dfs: 'privatelink.dfs.${environment().suffixes.storage}'
-  vault: 'privatelink.vaultcore.azure.net'
+  vault: 'privatelink${replace(environment().suffixes.keyvaultDns, '.vault.', '.vaultcore.')}'
   registry: 'privatelink${environment().suffixes.acrLoginServer}'
+  // environment() has no PostgreSQL suffix: this zone is the public cloud's (see README).
   postgres: 'privatelink.postgres.database.azure.com'
 }
 var dnsZoneGroup = createDnsZones ? resourceGroup().id : network.privateDnsZoneResourceGroupId
@@ -139,6 +147,7 @@ module keyVault 'modules/key-vault.bicep' = {
     tags: tags
     network: network
     protection: protection
+    recoverSoftDeleted: keyVaultRecover
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
 }
@@ -156,6 +165,7 @@ module registry 'modules/container-registry.bicep' = {
     dnsZoneId: '${dnsZonePrefix}${dnsZoneNames.registry}'
     kubeletPrincipalId: kubeletPrincipalId
     kubeletAcrPullExists: kubeletAcrPullExists
+    deleteLock: protection.deleteLock
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
 }
@@ -174,6 +184,8 @@ module database 'modules/postgres.bicep' = if (postgres.enabled) {
     administratorLogin: postgres.administratorLogin
     databaseName: postgres.databaseName
     administratorLoginPassword: postgresAdminPassword
+    deployedStorageGiB: postgresDeployedStorageGiB
+    deleteLock: protection.deleteLock
     dnsZoneId: '${dnsZonePrefix}${dnsZoneNames.postgres}'
     logAnalyticsWorkspaceId: logAnalyticsWorkspaceId
   }
@@ -197,6 +209,7 @@ module workloadIdentities 'modules/workload-identity.bicep' = [for identity in i
     storageGrants: identity.storage
     storageAccountGrants: identity.storageAccount
     keyVaultGrants: identity.keyVault
+    keyVaultSecretGrants: identity.keyVaultSecrets
     issuerUrl: aksOidcIssuerUrl
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName

@@ -48,13 +48,21 @@ type keyVaultGrantType = {
 }
 
 @export()
-@description('One identity of the ledger: subjects is subjectType[], storage containerGrantType[], storageAccount storageAccountGrantType[], keyVault keyVaultGrantType[]; locations documents what the charts render and is not deployed.')
+@description('A role on one Key Vault secret (Key Vault RBAC accepts a secret as scope); the secret exists before the stack runs (npm run deploy writes missing ones through secrets.bicep).')
+type keyVaultSecretGrantType = {
+  secret: string
+  role: keyVaultRoleType
+}
+
+@export()
+@description('One identity of the ledger: subjects is subjectType[], storage containerGrantType[], storageAccount storageAccountGrantType[], keyVault keyVaultGrantType[] (the whole vault), keyVaultSecrets keyVaultSecretGrantType[] (single secrets); locations documents what the charts render and is not deployed.')
 type identityType = {
   name: string
   subjects: array
   storage: array
   storageAccount: array
   keyVault: array
+  keyVaultSecrets: array
   locations: array
 }
 
@@ -126,7 +134,7 @@ var builtInRoles = {
   'Storage Blob Delegator': 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
   // Read secret contents.
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6'
-  // Read and write secrets: the Polaris catalog creator stores consumer credentials.
+  // Read and write secrets: the Polaris catalog creator stores consumer credentials, on those secrets only.
   'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   // Pull images: the AKS kubelet identity on the container registry.
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'

@@ -54,6 +54,7 @@ export default defineEnvironment({
     polaris: {
       image: 'crlakehousedev01.azurecr.io/apache/polaris:1.7.0',
       adminToolImage: 'crlakehousedev01.azurecr.io/apache/polaris-admin-tool:1.7.0',
+      databaseClientImage: 'crlakehousedev01.azurecr.io/library/postgres:16',
       creatorImage: 'crlakehousedev01.azurecr.io/library/python:3.13-slim',
       replicas: 1,
       cpu: 0.5,

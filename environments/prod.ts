@@ -55,6 +55,7 @@ export default defineEnvironment({
     polaris: {
       image: 'crlakehouseprod01.azurecr.io/apache/polaris:1.7.0',
       adminToolImage: 'crlakehouseprod01.azurecr.io/apache/polaris-admin-tool:1.7.0',
+      databaseClientImage: 'crlakehouseprod01.azurecr.io/library/postgres:16',
       creatorImage: 'crlakehouseprod01.azurecr.io/library/python:3.13-slim',
       replicas: 2,
       cpu: 2,

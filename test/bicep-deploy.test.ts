@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { envNames, errorsOf, root, synthOne, synthVariant } from './helpers';
 const bicepDir = join(root, 'bicep');
 const read = (path: string) => readFileSync(join(bicepDir, path), 'utf8');
 const code = (path: string) => read(path).replace(/(^|\s)\/\/.*$/gm, '$1');
-const bicepFiles = ['main.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
+const bicepFiles = ['main.bicep', 'secrets.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
 
 function block(text: string, header: RegExp): string {
   const start = text.search(header);
@@ -34,7 +35,8 @@ describe('private endpoints resolve privately', () => {
     const main = code('main.bicep');
     expect(main).toMatch(/blob: 'privatelink\.blob\.\$\{environment\(\)\.suffixes\.storage\}'/);
     expect(main).toMatch(/dfs: 'privatelink\.dfs\.\$\{environment\(\)\.suffixes\.storage\}'/);
-    expect(main).toMatch(/vault: 'privatelink\.vaultcore\.azure\.net'/);
+    // Derived from the cloud's Key Vault suffix: .vault.azure.net -> privatelink.vaultcore.azure.net.
+    expect(main).toMatch(/vault: 'privatelink\$\{replace\(environment\(\)\.suffixes\.keyvaultDns, '\.vault\.', '\.vaultcore\.'\)\}'/);
     expect(main).toMatch(/registry: 'privatelink\$\{environment\(\)\.suffixes\.acrLoginServer\}'/);
     expect(main).toMatch(/blobDnsZoneId: '\$\{dnsZonePrefix\}\$\{dnsZoneNames\.blob\}'/);
     expect(main).toMatch(/dfsDnsZoneId: '\$\{dnsZonePrefix\}\$\{dnsZoneNames\.dfs\}'/);
@@ -71,7 +73,15 @@ describe('the registry', () => {
     expect(registry).toMatch(/networkRuleBypassAllowedForTasks: premium/);
     expect(registry).toMatch(/networkRuleSet: premium \? premiumNetworkRules : null/);
     expect(registry).toMatch(/zoneRedundancy: premium \? 'Enabled' : 'Disabled'/);
-    expect(registry).toMatch(/status: network\.publicNetworkAccess == 'Disabled' \? 'disabled' : 'enabled'/);
+    expect(registry).toMatch(/policies: premium \? premiumPolicies : null/);
+    expect(block(code('modules/container-registry.bicep'), /^var premiumPolicies /m)).toMatch(/status: network\.publicNetworkAccess == 'Disabled' \? 'disabled' : 'enabled'/);
+  });
+
+  it('sends a Standard registry none of the Premium-only policies (export, retention)', () => {
+    const policies = block(code('modules/container-registry.bicep'), /^var premiumPolicies /m);
+    expect(policies).toMatch(/exportPolicy/);
+    expect(policies).toMatch(/retentionPolicy/);
+    expect(registry).not.toMatch(/exportPolicy|retentionPolicy/);
   });
 
   it('skips the kubelet AcrPull when az aks update --attach-acr made one', () => {
@@ -107,7 +117,7 @@ describe('names stay within Azure limits', () => {
     let rest = expression;
     let total = 0;
     for (;;) {
-      const m = /\$\{(take\((.+?), (\d+)\)|uniqueString\([^)]*\)|deploymentPrefix)\}/.exec(rest);
+      const m = /\$\{(take\((.+?), (\d+)\)|uniqueString\((?:[^()]|\([^()]*\))*\)|deploymentPrefix)\}/.exec(rest);
       if (!m) break;
       total += m.index;
       total += m[3] ? Math.min(Number(m[3]), maxLength(`\${${m[2]}}`) ?? Number(m[3])) : m[1].startsWith('uniqueString') ? 13 : 40;
@@ -116,6 +126,50 @@ describe('names stay within Azure limits', () => {
     if (rest.includes('${')) return undefined;
     return total + rest.length;
   }
+
+  /** Evaluates the name expressions used for nested deployments: take(), uniqueString() (any 13-character hash), interpolation. */
+  function evaluate(expression: string, scope: Record<string, string>): string {
+    const value = (e: string): string => {
+      const take = /^take\((.+), (\d+)\)$/.exec(e);
+      if (take) return value(take[1]).slice(0, Number(take[2]));
+      const unique = /^uniqueString\((.+)\)$/.exec(e);
+      if (unique) return createHash('sha256').update(value(unique[1])).digest('hex').slice(0, 13);
+      if (e.startsWith("'")) return evaluate(e.slice(1, -1), scope);
+      if (!(e in scope)) throw new Error(`cannot evaluate ${e}`);
+      return scope[e];
+    };
+    let out = '';
+    for (let i = 0; i < expression.length; ) {
+      if (!expression.startsWith('${', i)) {
+        out += expression[i++];
+        continue;
+      }
+      let depth = 0;
+      let j = i;
+      for (; j < expression.length; j++) {
+        if (expression[j] === '{') depth++;
+        if (expression[j] === '}' && --depth === 0) break;
+      }
+      out += value(expression.slice(i + 2, j));
+      i = j + 1;
+    }
+    return out;
+  }
+
+  it('nested deployment names stay apart for identities that share a long prefix', () => {
+    const identityName = /^module workloadIdentities [^\n]*\n\s+name: '(.+)'$/m.exec(code('main.bicep'))![1];
+    const rolesName = /^module roles [^\n]*\n(?:\s+\/\/[^\n]*\n)*\s+name: '(.+)'$/m.exec(read('modules/workload-identity.bicep'))![1];
+    const names = ['kafka-connect-sink-for-the-orders-topic-a', 'kafka-connect-sink-for-the-orders-topic-b'].map((identity) => {
+      const outer = evaluate(identityName, { deploymentPrefix: 'aks-lakehouse-production-westeurope', 'identity.name': identity });
+      return { outer, roles: evaluate(rolesName, { 'deployment().name': outer }) };
+    });
+    for (const n of names) {
+      expect(n.outer.length).toBeLessThanOrEqual(64);
+      expect(n.roles.length).toBeLessThanOrEqual(64);
+    }
+    expect(names[0].outer).not.toBe(names[1].outer);
+    expect(names[0].roles).not.toBe(names[1].roles);
+  });
 
   it('nested deployment names: at most 64 characters whatever the names in the ledger', () => {
     // deployment().name is aks-lakehouse-<env>, and is cut with take() before use.
@@ -127,6 +181,56 @@ describe('names stay within Azure limits', () => {
         expect(length!, `${file}: ${m[1]}`).toBeLessThanOrEqual(64);
       }
     }
+  });
+});
+
+describe('the PostgreSQL server is written one operation at a time', () => {
+  const postgres = code('modules/postgres.bicep');
+  const declarations = [...postgres.matchAll(/^(?:@batchSize\((\d+)\)\n)?(resource|module) (\w+) [^\n]*\n([\s\S]*?)\n\}\]?$/gm)].map((m) => ({ batch: m[1], name: m[3], body: m[4] }));
+  const children = declarations.filter((d) => d.name !== 'server' && /parent: server|scope: server|targetResourceId: server\.id/.test(d.body));
+  const dependsOn = (d: { body: string }) => [...(/dependsOn: \[([^\]]*)\]/.exec(d.body)?.[1] ?? '').matchAll(/\w+/g)].map((m) => m[0]).concat(/parent: (\w+)/.exec(d.body)?.[1] ?? []);
+  const after = (a: string, b: string, seen = new Set<string>()): boolean => {
+    const d = declarations.find((x) => x.name === a);
+    if (!d || seen.has(a)) return false;
+    seen.add(a);
+    return dependsOn(d).some((x) => x === b || after(x, b, seen));
+  };
+
+  it('every child of the server comes after every other one, or before it (Flexible Server answers ServerIsBusy to parallel writes)', () => {
+    expect(children.map((c) => c.name).sort()).toEqual(['aksEgress', 'database', 'serverDiagnostics', 'serverEndpoint', 'serverLock']);
+    for (const a of children) for (const b of children) if (a !== b) expect(after(a.name, b.name) || after(b.name, a.name), `${a.name} / ${b.name}`).toBe(true);
+    expect(children.find((c) => c.name === 'aksEgress')!.batch).toBe('1');
+  });
+
+  it('restates no default, never asks for a smaller disk, and outputs nothing Azure may leave out', () => {
+    expect(postgres).not.toMatch(/require_secure_transport|charset|collation/);
+    expect(postgres).toMatch(/storageSizeGB: max\(settings\.storageGiB, deployedStorageGiB\)/);
+    expect(code('main.bicep')).toMatch(/deployedStorageGiB: postgresDeployedStorageGiB/);
+    expect(postgres).not.toMatch(/^output /m);
+  });
+
+  it('names each firewall rule by the address it admits and gives the zone-redundant server a maintenance window', () => {
+    expect(block(postgres, /^resource aksEgress /m)).toMatch(/name: 'aks-egress-\$\{replace\(address, '\.', '-'\)\}'/);
+    expect(block(postgres, /^resource server /m)).toMatch(/maintenanceWindow: \{\n\s+customWindow: 'Enabled'/);
+  });
+});
+
+describe('delete locks where the environment asks for them', () => {
+  it.each([
+    ['modules/storage.bicep', 'storageAccount'],
+    ['modules/key-vault.bicep', 'vault'],
+    ['modules/postgres.bicep', 'server'],
+    ['modules/container-registry.bicep', 'registry'],
+  ])('%s locks %s', (file, symbol) => {
+    const lock = [...code(file).matchAll(/^resource \w+ 'Microsoft\.Authorization\/locks@[^']+' = if \(([\w.]+)\) \{\n([\s\S]*?)\n\}/gm)];
+    expect(lock).toHaveLength(1);
+    expect(lock[0][2]).toMatch(new RegExp(`scope: ${symbol}\n`));
+    expect(lock[0][2]).toMatch(/level: 'CanNotDelete'/);
+  });
+
+  it('passes protection.deleteLock to the server and the registry', () => {
+    expect(block(code('main.bicep'), /^module database /m)).toMatch(/deleteLock: protection\.deleteLock/);
+    expect(block(code('main.bicep'), /^module registry /m)).toMatch(/deleteLock: protection\.deleteLock/);
   });
 });
 

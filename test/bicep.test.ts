@@ -7,7 +7,7 @@ import { envNames, root, synthOne } from './helpers';
 
 const bicepDir = join(root, 'bicep');
 const read = (path: string) => readFileSync(join(bicepDir, path), 'utf8');
-const bicepFiles = ['main.bicep', 'types.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
+const bicepFiles = ['main.bicep', 'secrets.bicep', 'types.bicep', ...readdirSync(join(bicepDir, 'modules')).map((f) => `modules/${f}`)];
 /** Bicep without `//` comments (not `://` inside strings), for checks that must not be fooled by prose. */
 const code = (path: string) => read(path).replace(/(^|\s)\/\/.*$/gm, '$1');
 
@@ -170,7 +170,7 @@ describe('private endpoints', () => {
     ['modules/container-registry.bicep', ['registryEndpoint']],
   ])('%s creates them whenever a subnet is given', (file, modules) => {
     const text = code(file);
-    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|premium|!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
+    for (const m of modules) expect(text).toMatch(new RegExp(`^module ${m} 'private-endpoint.bicep' = if \\((privateEndpoints|premium|(createPrivateEndpoint && )?!empty\\(network.privateEndpointSubnetId\\))\\)`, 'm'));
     for (const flag of ['privateEndpoints', 'premium']) {
       if (new RegExp(`if \\(${flag}\\)`).test(text)) expect(text).toMatch(new RegExp(`var ${flag} = !empty\\(network\\.privateEndpointSubnetId\\)`));
     }

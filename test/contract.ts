@@ -128,13 +128,13 @@ export function contractViolations(
     }
     const isSubject = (ns: string, sa: string | undefined) => identity.subjects.some((s) => s.namespace === ns && s.serviceAccount === (sa ?? 'default'));
     const runsPods = podTemplates(objects).some((t) => t.labels[USE_LABEL] === 'true' && isSubject(t.namespace, t.serviceAccount));
-    if (identity.keyVault.length > 0) {
+    if (identity.keyVault.length > 0 || identity.keyVaultSecrets.length > 0) {
       const storeUses = objects.some((o) => {
         const ref = o.spec?.provider?.azurekv?.serviceAccountRef;
         return ref && isSubject(ref.namespace, ref.name);
       });
       // Reading secrets is for secret stores; writing them (Secrets Officer) for a pod of the identity.
-      const writes = identity.keyVault.some((g) => g.role !== 'Key Vault Secrets User');
+      const writes = [...identity.keyVault, ...identity.keyVaultSecrets].some((g) => g.role !== 'Key Vault Secrets User');
       if (!storeUses && !(writes && runsPods)) problems.push(`identity ${identity.name} holds a Key Vault role, but no secret store authenticates as it and no pod of it uses the vault`);
     }
     // Account-scoped roles: a user delegation key signs SAS only as far as a data role reaches.

@@ -36,10 +36,11 @@ describe.each(envNames)('Polaris in %s', (env) => {
     expect(config['quarkus.datasource.jdbc.url']).toBe(
       `jdbc:postgresql://psql-${(environments[env] as any).azure.namePrefix}.postgres.database.azure.com:5432/polaris?sslmode=verify-full&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory`,
     );
-    expect(config['quarkus.datasource.username']).toBe(POLARIS_DATABASE.login);
+    // Its own login, not the administrator (test/polaris-server-login.test.ts).
+    expect(config['quarkus.datasource.username']).toBe(POLARIS_DATABASE.serverLogin);
     const password = container.env.find((e: any) => e.name === 'QUARKUS_DATASOURCE_PASSWORD');
     const secret = find(result, 'ExternalSecret', password.valueFrom.secretKeyRef.name, 'polaris');
-    expect(secret.spec.data).toEqual([expect.objectContaining({ secretKey: 'password', remoteRef: expect.objectContaining({ key: 'polaris-db-password' }) })]);
+    expect(secret.spec.data).toEqual([expect.objectContaining({ secretKey: 'password', remoteRef: expect.objectContaining({ key: 'polaris-db-server-password' }) })]);
   });
 
   it('serves its realm, Azure storage only, with one token key for every replica from Key Vault', () => {
@@ -67,7 +68,10 @@ describe.each(envNames)('Polaris in %s', (env) => {
     expect(identity.storageAccount).toEqual([{ role: 'Storage Blob Delegator' }]);
     expect(identity.keyVault).toEqual([]);
     const creator = result.ledger!.identities.find((i) => i.name === 'polaris-catalog-creator')!;
-    expect(creator).toMatchObject({ storage: [], storageAccount: [], keyVault: [{ role: 'Key Vault Secrets Officer' }] });
+    // Secrets Officer on its consumers' secrets only: not the database password or the root credentials.
+    const consumerSecrets = Object.keys(settings.consumers).flatMap((c) => [`polaris-${c}-client-id`, `polaris-${c}-client-secret`]).sort();
+    expect(creator).toMatchObject({ storage: [], storageAccount: [], keyVault: [] });
+    expect(creator.keyVaultSecrets).toEqual(consumerSecrets.map((secret) => ({ secret, role: 'Key Vault Secrets Officer' })));
     expect(find(result, 'ServiceAccount', 'polaris', 'polaris').metadata.annotations['azure.workload.identity/client-id']).toBe(outputs.identities.polaris.clientId);
     // Every other identity stays as narrow as before.
     for (const other of result.ledger!.identities.filter((i) => i.name !== 'polaris')) expect(other.storageAccount).toEqual([]);
@@ -159,11 +163,11 @@ describe('Polaris and Bicep agree', () => {
     expect(synthOne('dev').bicepParams).toContain(`databaseName: '${POLARIS_DATABASE.name}'`);
   });
 
-  it('requires TLS, keeps the password out of files, and reaches AKS only', () => {
-    expect(postgres).toMatch(/name: 'require_secure_transport'\n\s+properties: \{\n\s+value: 'ON'/);
+  it('keeps TLS required (the server default), the password out of files, and reaches AKS only', () => {
+    expect(postgres).not.toMatch(/name: 'require_secure_transport'/);
     expect(postgres).toMatch(/@secure\(\)\nparam administratorLoginPassword string = ''/);
     expect(postgres).toMatch(/publicNetworkAccess: private \? 'Disabled' : 'Enabled'/);
-    expect(postgres).toMatch(/for \(address, i\) in \(private \? \[\] : network\.aksEgressIps\)/);
+    expect(postgres).toMatch(/for address in \(private \? \[\] : network\.aksEgressIps\)/);
     expect(postgres).toMatch(/groupId: 'postgresqlServer'/);
     for (const name of envNames) expect(synthOne(name).bicepParams).toContain("param postgresAdminPassword = readEnvironmentVariable('LAKEHOUSE_POSTGRES_ADMIN_PASSWORD', '')");
   });

@@ -51,5 +51,7 @@ param postgresAdminPassword = readEnvironmentVariable('LAKEHOUSE_POSTGRES_ADMIN_
 param aksOidcIssuerUrl = readEnvironmentVariable('LAKEHOUSE_AKS_OIDC_ISSUER_URL')
 param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_ID')
 param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))
+param keyVaultRecover = bool(readEnvironmentVariable('LAKEHOUSE_KEY_VAULT_RECOVER', 'false'))
+param postgresDeployedStorageGiB = int(readEnvironmentVariable('LAKEHOUSE_POSTGRES_DEPLOYED_STORAGE_GIB', '0'))
 param containers = loadJsonContent('dev.workloads.json', '$.containers')
 param identities = loadJsonContent('dev.workloads.json', '$.identities')

@@ -28,6 +28,9 @@ param kubeletAcrPullExists bool = false
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
+@description('Optional. Lock the registry against deletion.')
+param deleteLock bool = false
+
 // Private endpoints (whenever a subnet is given) need the Premium SKU.
 var premium = !empty(network.privateEndpointSubnetId)
 
@@ -39,6 +42,17 @@ var premiumNetworkRules = {
     action: 'Allow'
     value: range
   }]
+}
+
+var premiumPolicies = {
+  // Export can be disabled only when public network access is.
+  exportPolicy: {
+    status: network.publicNetworkAccess == 'Disabled' ? 'disabled' : 'enabled'
+  }
+  retentionPolicy: {
+    status: 'enabled'
+    days: 30
+  }
 }
 
 // 2025-11-01: the first stable API with networkRuleBypassAllowedForTasks (anonymousPullEnabled
@@ -60,16 +74,8 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
     // the registry only through this bypass.
     networkRuleBypassAllowedForTasks: premium
     zoneRedundancy: premium ? 'Enabled' : 'Disabled'
-    policies: {
-      // Export can be disabled only when public network access is.
-      exportPolicy: {
-        status: network.publicNetworkAccess == 'Disabled' ? 'disabled' : 'enabled'
-      }
-      retentionPolicy: {
-        status: premium ? 'enabled' : 'disabled'
-        days: 30
-      }
-    }
+    // Export and retention policies are Premium features: a Standard registry is sent none.
+    policies: premium ? premiumPolicies : null
   }
 }
 
@@ -84,6 +90,15 @@ resource kubeletAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
     principalId: kubeletPrincipalId
     principalType: 'ServicePrincipal'
     description: 'aks-lakehouse: the AKS kubelet pulls the images the platform builds'
+  }
+}
+
+resource registryLock 'Microsoft.Authorization/locks@2020-05-01' = if (deleteLock) {
+  name: '${name}-cannot-delete'
+  scope: registry
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'aks-lakehouse: holds the images the platform runs; remove this lock deliberately before deleting the registry.'
   }
 }
 

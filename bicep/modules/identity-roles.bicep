@@ -22,6 +22,9 @@ param storageAccountGrants array
 @description('Required. Roles on the Key Vault (keyVaultGrantType[]).')
 param keyVaultGrants array
 
+@description('Required. Roles on single Key Vault secrets (keyVaultSecretGrantType[]).')
+param keyVaultSecretGrants array
+
 @description('Required. Name of the storage account the grants refer to.')
 param storageAccountName string
 
@@ -39,6 +42,11 @@ resource grantedContainers 'Microsoft.Storage/storageAccounts/blobServices/conta
 resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
 }
+
+resource grantedSecrets 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = [for grant in keyVaultSecretGrants: {
+  parent: keyVault
+  name: grant.secret
+}]
 
 // guid(scope, principal, role), as Azure Verified Modules name them: stable across
 // re-deploys, new for a new principal.
@@ -72,5 +80,18 @@ resource keyVaultRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-0
     principalId: principalId
     principalType: 'ServicePrincipal'
     description: 'aks-lakehouse ${environmentName}: ${ledgerName} reads Key Vault secrets (${grant.role}), as recorded in the ledger'
+  }
+}]
+
+// On one secret each: the catalog creator may read and write its consumers' credentials and
+// nothing else in the vault (not the database password, not the Polaris root credentials).
+resource secretRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (grant, i) in keyVaultSecretGrants: {
+  name: guid(grantedSecrets[i].id, principalId, builtInRoles[grant.role])
+  scope: grantedSecrets[i]
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles[grant.role])
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    description: 'aks-lakehouse ${environmentName}: ${ledgerName} uses Key Vault secret ${grant.secret} (${grant.role}), as recorded in the ledger'
   }
 }]

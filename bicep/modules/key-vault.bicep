@@ -1,4 +1,4 @@
-metadata description = 'The Key Vault External Secrets Operator reads: RBAC authorization, soft delete, purge protection, firewall, optional lock, private endpoint and diagnostics. Secret values are set by operators, never by this template.'
+metadata description = 'The Key Vault External Secrets Operator reads: RBAC authorization, soft delete, purge protection, firewall, optional lock, private endpoint and diagnostics. Used by main.bicep and by secrets.bicep, which writes the generated secrets, so both write the same vault.'
 
 import { networkType, protectionType } from '../types.bicep'
 
@@ -25,6 +25,12 @@ param logAnalyticsWorkspaceId string = ''
 @description('Required. Resource ID of the privatelink vault DNS zone (used with a private endpoint).')
 param dnsZoneId string
 
+@description('Optional. Create the private endpoint when the network has a subnet for one. secrets.bicep, which may run before the DNS zones exist, leaves it to main.bicep.')
+param createPrivateEndpoint bool = true
+
+@description('Optional. Recover the soft-deleted vault of this name (an environment rebuilt within the retention; purge protection keeps the name taken). npm run deploy finds out.')
+param recoverSoftDeleted bool = false
+
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: name
   location: location
@@ -35,6 +41,7 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
       family: 'A'
       name: 'standard'
     }
+    createMode: recoverSoftDeleted ? 'recover' : 'default'
     enableRbacAuthorization: true
     enableSoftDelete: true
     // Both are fixed once the vault exists: the retention cannot change and purge protection
@@ -70,7 +77,7 @@ resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (protection.
   }
 }
 
-module vaultEndpoint 'private-endpoint.bicep' = if (!empty(network.privateEndpointSubnetId)) {
+module vaultEndpoint 'private-endpoint.bicep' = if (createPrivateEndpoint && !empty(network.privateEndpointSubnetId)) {
   name: '${take(deployment().name, 50)}-pe-vault'
   params: {
     name: 'pe-${name}'

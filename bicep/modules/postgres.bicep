@@ -1,4 +1,4 @@
-metadata description = 'The PostgreSQL flexible server Polaris persists to (relational-jdbc): TLS required, reachable from AKS only (private endpoint, or a firewall that admits the AKS egress addresses), backups retained, zone-redundant high availability where the environment asks for it.'
+metadata description = 'The PostgreSQL flexible server Polaris persists to (relational-jdbc): TLS required (the server default), reachable from AKS only (private endpoint, or a firewall that admits the AKS egress addresses), backups retained, zone-redundant high availability where the environment asks for it. Its children are written one after another: the server serializes its operations and answers ServerIsBusy to a second one (Azure/azure-postgresql#134).'
 
 import { networkType, postgresType } from '../types.bicep'
 
@@ -35,6 +35,13 @@ param dnsZoneId string
 @description('Optional. Log Analytics workspace for diagnostics; empty for none.')
 param logAnalyticsWorkspaceId string = ''
 
+@description('Optional. Storage size the server has now (autogrow may have raised it); npm run deploy reads it, 0 for a new server. The server is never asked for less: a smaller size fails with UpsertServerManagementOperationDowngradeDiskSizeUnsupported.')
+@minValue(0)
+param deployedStorageGiB int = 0
+
+@description('Optional. Lock the server against deletion.')
+param deleteLock bool = false
+
 var private = !empty(network.privateEndpointSubnetId)
 
 resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
@@ -55,7 +62,7 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
       activeDirectoryAuth: 'Disabled'
     }
     storage: {
-      storageSizeGB: settings.storageGiB
+      storageSizeGB: max(settings.storageGiB, deployedStorageGiB)
       autoGrow: 'Enabled'
     }
     backup: {
@@ -68,32 +75,33 @@ resource server 'Microsoft.DBforPostgreSQL/flexibleServers@2025-08-01' = {
     network: {
       publicNetworkAccess: private ? 'Disabled' : 'Enabled'
     }
+    // Patching and planned failovers at a known quiet hour (Sunday 02:00 UTC) instead of a
+    // system-chosen one; for a zone-redundant server this is also when the standby takes over.
+    maintenanceWindow: {
+      customWindow: 'Enabled'
+      dayOfWeek: 0
+      startHour: 2
+      startMinute: 0
+    }
   }
 }
 
-// TLS only (on by default; stated so nobody turns it off by accident).
-resource requireTls 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2025-08-01' = {
-  parent: server
-  name: 'require_secure_transport'
-  properties: {
-    value: 'ON'
-    source: 'user-override'
-  }
-}
-
+// TLS is required by default (require_secure_transport ON) and Polaris verifies the
+// certificate (sslmode=verify-full), so nothing restates it here.
 resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2025-08-01' = {
   parent: server
   name: databaseName
-  properties: {
-    charset: 'UTF8'
-    collation: 'en_US.utf8'
-  }
 }
 
-// Without private endpoints: the AKS egress addresses only.
-resource aksEgress 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2025-08-01' = [for (address, i) in (private ? [] : network.aksEgressIps): {
+// Without private endpoints: the AKS egress addresses only, one rule each, named by the
+// address it admits, so a removed address takes its rule with it.
+@batchSize(1)
+resource aksEgress 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2025-08-01' = [for address in (private ? [] : network.aksEgressIps): {
   parent: server
-  name: 'aks-egress-${i}'
+  name: 'aks-egress-${replace(address, '.', '-')}'
+  dependsOn: [
+    database
+  ]
   properties: {
     startIpAddress: address
     endIpAddress: address
@@ -102,6 +110,11 @@ resource aksEgress 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules@2025
 
 module serverEndpoint 'private-endpoint.bicep' = if (private) {
   name: '${take(deployment().name, 50)}-pe-postgres'
+  // The firewall rules and the endpoint exclude each other; listed so the order stays total.
+  dependsOn: [
+    database
+    aksEgress
+  ]
   params: {
     name: 'pe-${name}'
     location: location
@@ -113,9 +126,27 @@ module serverEndpoint 'private-endpoint.bicep' = if (private) {
   }
 }
 
+resource serverLock 'Microsoft.Authorization/locks@2020-05-01' = if (deleteLock) {
+  name: '${name}-cannot-delete'
+  scope: server
+  dependsOn: [
+    aksEgress
+    serverEndpoint
+  ]
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'aks-lakehouse: the Polaris catalog lives here; remove this lock deliberately before deleting the server.'
+  }
+}
+
 resource serverDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(logAnalyticsWorkspaceId)) {
   name: 'to-log-analytics'
   scope: server
+  dependsOn: [
+    aksEgress
+    serverEndpoint
+    serverLock
+  ]
   properties: {
     workspaceId: logAnalyticsWorkspaceId
     logs: [
@@ -132,6 +163,3 @@ resource serverDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-pre
     ]
   }
 }
-
-@description('Host name of the server.')
-output fqdn string = server.properties.fullyQualifiedDomainName

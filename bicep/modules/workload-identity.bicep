@@ -30,6 +30,9 @@ param storageAccountGrants array
 @description('Required. Roles on the Key Vault (keyVaultGrantType[]).')
 param keyVaultGrants array
 
+@description('Required. Roles on single Key Vault secrets (keyVaultSecretGrantType[]).')
+param keyVaultSecretGrants array
+
 @description('Required. OIDC issuer URL of the AKS cluster.')
 param issuerUrl string
 
@@ -68,7 +71,9 @@ resource federatedCredentials 'Microsoft.ManagedIdentity/userAssignedIdentities/
 // at run time, so it previews the identity and its credentials but not these assignments.
 #disable-next-line what-if-short-circuiting
 module roles 'identity-roles.bicep' = {
-  name: '${take(deployment().name, 50)}-roles'
+  // This deployment's name ends in a hash of the identity; cut, it would be lost, and two
+  // identities with a long common prefix would share one roles deployment.
+  name: '${take(deployment().name, 43)}-roles-${uniqueString(deployment().name)}'
   params: {
     principalId: identity.properties.principalId
     environmentName: environmentName
@@ -76,6 +81,7 @@ module roles 'identity-roles.bicep' = {
     storageGrants: storageGrants
     storageAccountGrants: storageAccountGrants
     keyVaultGrants: keyVaultGrants
+    keyVaultSecretGrants: keyVaultSecretGrants
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
   }

@@ -44,12 +44,21 @@ export interface LocationUse {
   readonly access: Access;
 }
 
+/** A role on one Key Vault secret (Key Vault RBAC accepts a secret as scope). */
+export interface KeyVaultSecretGrantEntry {
+  readonly secret: string;
+  readonly role: KeyVaultRole;
+}
+
 export interface IdentityEntry {
   readonly name: string;
   readonly subjects: SubjectEntry[];
   readonly storage: StorageGrantEntry[];
   readonly storageAccount: { role: StorageAccountRole }[];
+  /** Roles on the whole vault. */
   readonly keyVault: { role: KeyVaultRole }[];
+  /** Roles on single secrets; `npm run deploy` makes sure each secret exists first. */
+  readonly keyVaultSecrets: KeyVaultSecretGrantEntry[];
   readonly locations: LocationUse[];
 }
 
@@ -116,6 +125,11 @@ export class Ledger {
     if (!roles.some((r) => r.role === role)) roles.push({ role });
   }
 
+  grantKeyVaultSecret(identity: string, secret: string, role: KeyVaultRole): void {
+    const grants = this.entry(identity).keyVaultSecrets;
+    if (!grants.some((g) => g.secret === secret && g.role === role)) grants.push({ secret, role });
+  }
+
   recordLocation(identity: string, use: LocationUse): void {
     const locations = this.entry(identity).locations;
     const same = locations.find((l) => l.url === use.url);
@@ -150,6 +164,7 @@ export class Ledger {
           storage: [...e.storage].sort((a, b) => byString(a.container, b.container)),
           storageAccount: [...e.storageAccount].sort((a, b) => byString(a.role, b.role)),
           keyVault: [...e.keyVault].sort((a, b) => byString(a.role, b.role)),
+          keyVaultSecrets: [...e.keyVaultSecrets].sort((a, b) => byString(`${a.secret}/${a.role}`, `${b.secret}/${b.role}`)),
           locations: [...e.locations].sort((a, b) => byString(a.url, b.url)),
         };
       }),
@@ -159,7 +174,7 @@ export class Ledger {
   private entry(identity: string): MutableIdentity {
     let entry = this.identities.get(identity);
     if (!entry) {
-      entry = { subjects: [], storage: [], storageAccount: [], keyVault: [], locations: [] };
+      entry = { subjects: [], storage: [], storageAccount: [], keyVault: [], keyVaultSecrets: [], locations: [] };
       this.identities.set(identity, entry);
     }
     return entry;
@@ -171,5 +186,6 @@ interface MutableIdentity {
   storage: StorageGrantEntry[];
   storageAccount: { role: StorageAccountRole }[];
   keyVault: { role: KeyVaultRole }[];
+  keyVaultSecrets: KeyVaultSecretGrantEntry[];
   locations: LocationUse[];
 }

@@ -92,8 +92,11 @@ export class KeyVault {
     this.ledger.grantKeyVault(identity.identityName, 'Key Vault Secrets User');
   }
 
-  /** Key Vault Secrets Officer on the vault for `identity`: read and write secret values. */
-  grantSecretsWrite(identity: WorkloadIdentity): void {
-    this.ledger.grantKeyVault(identity.identityName, 'Key Vault Secrets Officer');
+  /**
+   * Key Vault Secrets Officer on each of `secrets` for `identity`: read and write those
+   * values, and no other secret of the vault (Key Vault RBAC accepts a secret as scope).
+   */
+  grantSecretsWrite(identity: WorkloadIdentity, secrets: readonly string[]): void {
+    for (const secret of secrets) this.ledger.grantKeyVaultSecret(identity.identityName, secret, 'Key Vault Secrets Officer');
   }
 }

@@ -19,10 +19,16 @@ export const polarisKeyVaultSecrets = {
   rootClientId: 'polaris-root-client-id',
   rootClientSecret: 'polaris-root-client-secret',
   tokenBrokerKey: 'polaris-token-broker-key',
+  /** The password of the server's own login (POLARIS_DATABASE.serverLogin). */
+  serverDatabasePassword: 'polaris-db-server-password',
 } as const;
 
-/** The administrator login of the PostgreSQL server (bicep/modules/postgres.bicep). */
-export const POLARIS_DATABASE = { login: 'polarisadmin', name: 'polaris' } as const;
+/**
+ * The PostgreSQL server's logins and database: `login` is the administrator
+ * (bicep/modules/postgres.bicep), which the bootstrap and the server-login Job use;
+ * `serverLogin` is the Polaris server's own login, which may only read and write rows.
+ */
+export const POLARIS_DATABASE = { login: 'polarisadmin', serverLogin: 'polaris', name: 'polaris' } as const;
 
 /** Name of the PostgreSQL flexible server Bicep creates (bicep/main.bicep, postgresServerName). */
 export function postgresServerName(platform: Platform): string {

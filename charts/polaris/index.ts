@@ -11,6 +11,7 @@ import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisJobs, QUARKUS_PASSWORD_FROM_ENV } from './jobs';
 import { POLARIS, POLARIS_DATABASE, polarisKeyVaultSecrets, postgresServerName } from './constants';
+import { PolarisServerLogin } from './server-login';
 import { PolarisSettings } from './settings';
 
 /** What a consumer chart needs to reach the catalog: never written by hand. */
@@ -46,7 +47,7 @@ export class PolarisChart extends PlatformChart {
     super(scope, platform, { component: 'polaris', syncWave: syncWaves.workloads });
     this.settings = settings;
     const envFile = `environments/${platform.env.name}.ts`;
-    for (const key of ['image', 'adminToolImage', 'creatorImage'] as const) platform.registryImage(`polaris.${key}`, settings[key], 'import');
+    for (const key of ['image', 'adminToolImage', 'databaseClientImage', 'creatorImage'] as const) platform.registryImage(`polaris.${key}`, settings[key], 'import');
     const network = platform.env.azure.network;
     if (!network.privateEndpoints && network.aksEgressIps.length === 0) {
       throw new ConfigError(envFile, 'azure.network.aksEgressIps', [], 'must list the AKS egress addresses when there are no privateEndpoints: the PostgreSQL firewall admits nothing else');
@@ -69,6 +70,14 @@ export class PolarisChart extends PlatformChart {
       labels,
       keys: { password: polarisKeyVaultSecrets.databasePassword },
     });
+    // The server logs in as its own role, not as the administrator (server-login.ts).
+    const serverDatabase = new KeyVaultSecret(this, 'server-database-secret', {
+      namespace,
+      secretName: 'polaris-database-server',
+      labels,
+      keys: { password: polarisKeyVaultSecrets.serverDatabasePassword },
+    });
+    new PolarisServerLogin(this, 'server-login', platform, { namespace, labels, image: settings.databaseClientImage, administrator: database, server: serverDatabase });
     const tokenBroker = new KeyVaultSecret(this, 'token-broker-secret', {
       namespace,
       secretName: 'polaris-token-broker',
@@ -81,7 +90,7 @@ export class PolarisChart extends PlatformChart {
     const properties: Record<string, string> = {
       'polaris.persistence.type': 'relational-jdbc',
       'quarkus.datasource.jdbc.url': jdbcUrl,
-      'quarkus.datasource.username': POLARIS_DATABASE.login,
+      'quarkus.datasource.username': POLARIS_DATABASE.serverLogin,
       'polaris.realm-context.type': 'default',
       'polaris.realm-context.realms': settings.realm,
       'polaris.realm-context.require-header': String(settings.requireRealmHeader),
@@ -131,7 +140,7 @@ export class PolarisChart extends PlatformChart {
                 image: settings.image,
                 imagePullPolicy: 'IfNotPresent',
                 env: [
-                  { name: 'QUARKUS_DATASOURCE_PASSWORD', valueFrom: { secretKeyRef: { name: database.secretName, key: 'password' } } },
+                  { name: 'QUARKUS_DATASOURCE_PASSWORD', valueFrom: { secretKeyRef: { name: serverDatabase.secretName, key: 'password' } } },
                   // run-java.sh of the UBI OpenJDK image sizes the heap as a share of the container limit.
                   { name: 'JAVA_MAX_MEM_RATIO', value: '75' },
                   { name: 'JAVA_INITIAL_MEM_RATIO', value: '50' },

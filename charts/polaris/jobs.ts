@@ -85,7 +85,7 @@ export class PolarisJobs extends Construct {
       namespace,
       labels: { ...labels, 'app.kubernetes.io/name': 'polaris-catalog-creator' },
     });
-    platform.keyVault.grantSecretsWrite(creator);
+    platform.keyVault.grantSecretsWrite(creator, props.consumers.flatMap((c) => Object.values(c.keyVaultSecrets as Record<string, string>)));
     const config = { 'config.json': `${JSON.stringify({ catalog: props.catalog, consumers: props.consumers }, null, 2)}\n`, 'creator.py': creatorScript };
     new k8s.KubeConfigMap(this, 'creator-config', { metadata: { name: 'polaris-catalog-creator', namespace, labels }, data: config });
     this.job('catalog-creator', {

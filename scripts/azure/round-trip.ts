@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { azureOutputsSchema, AzureOutputs } from '../../charts/lib/azure-outputs';
 import { parseOrThrow } from '../../charts/lib/validation';
 import type { Environment } from '../../charts/components';
 import { DEPLOY_TIME_VARIABLES } from '../../charts/lib/bicep-params';
+import type { LedgerJson } from '../../charts/lib/ledger';
 import { polarisKeyVaultSecrets } from '../../charts/polaris/constants';
-import { trinoKeyVaultSecrets } from '../../charts/trino';
+import { AzureState, LookupError, readAzureState, resourceGroupId } from './azure-state';
+import { generatedSecrets, secretsParameters, withPrivateFile } from './secrets';
 
 /** An error the user can act on; the CLI prints its message and exits 1. */
 export class RoundTripError extends Error {}
@@ -53,13 +53,6 @@ export interface RoundTripProps {
   readonly rotateDatabasePassword?: boolean;
 }
 
-/** Secrets the deploy command generates once and keeps in Key Vault (never in the repository, dist/ or a parameter file). */
-const generatedSecrets = [
-  { name: polarisKeyVaultSecrets.rootClientId, make: () => randomBytes(8).toString('hex') },
-  { name: polarisKeyVaultSecrets.rootClientSecret, make: () => randomBytes(24).toString('base64url') },
-  { name: polarisKeyVaultSecrets.tokenBrokerKey, make: () => randomBytes(32).toString('base64url') },
-] as const;
-
 /**
  * The oldest Bicep CLI that compiles the templates as they are: compile-time imports and
  * `@export()` (0.25.3), the what-if-short-circuiting linter rule (0.30.3), and a type index
@@ -69,54 +62,85 @@ const generatedSecrets = [
  */
 export const MIN_BICEP_VERSION = [0, 40, 2] as const;
 
-const deploymentName = (env: Environment) => `aks-lakehouse-${env.name}`;
+/** The deployment stack of an environment: it manages exactly what bicep/main.bicep lists. */
+const stackName = (env: Environment) => `aks-lakehouse-${env.name}`;
+
+/**
+ * How the stack treats what it no longer lists, and what it locks. Flags of `az stack group
+ * create` (learn.microsoft.com/cli/azure/stack/group; azure-cli resource/custom.py
+ * `_prepare_stacks_delete_detach_models`): deleteResources deletes resources dropped from
+ * the template and only detaches resource groups and management groups. denyDelete (prod,
+ * where delete locks are on) refuses deletes by anyone but the stack; writes stay allowed, so
+ * the secrets deployment, `az aks update --attach-acr` and operators keep working.
+ */
+const stackSettings = (env: Environment) => ['--action-on-unmanage', 'deleteResources', '--deny-settings-mode', env.protection.deleteLock ? 'denyDelete' : 'none'];
 
 /** Description of the AcrPull assignment the template makes (container-registry.bicep). */
 const OUR_ACR_PULL = 'aks-lakehouse: the AKS kubelet pulls the images the platform builds';
 
-/** Preview the changes a deploy would make. */
+/**
+ * Preview the changes a deploy would make, removals included (a deployment stack what-if).
+ * A new environment's resource group does not exist yet and Azure previews only into an
+ * existing one: then the preview says what the first deploy creates, from the ledger.
+ */
 export function whatIf(props: RoundTripProps): void {
-  const { args, env } = preflight(props);
-  run(props, ['deployment', 'group', 'what-if', ...args, '--result-format', 'FullResourcePayloads'], 'what-if', { stream: true, env });
+  const { env, log } = props;
+  const { template, variables } = preflight(props);
+  const secrets = Object.keys(generatedSecrets(env, readLedger(props)));
+  if (!groupExists(props)) {
+    firstDeployPlan(props, secrets).forEach((line) => log(line));
+    return;
+  }
+  const found = lookUp(props, secrets, true);
+  if (found.missingSecrets.length) log(`deploy would first store ${found.missingSecrets.join(', ')} in Key Vault ${env.azure.keyVaultName} (bicep/secrets.bicep)`);
+  const stackId = `${resourceGroupId(env)}/providers/Microsoft.Resources/deploymentStacks/${stackName(env)}`;
+  run(props, ['stack-whatif', 'group', 'create', '--name', `${stackName(env)}-what-if`, '--stack-id', stackId, '--retention-interval', 'PT1H', ...template, ...stackSettings(env)], 'stack-whatif', {
+    stream: true,
+    env: { ...variables, ...stateVariables(found, false) },
+  });
 }
 
 /**
- * Validate, then create the deployment, then capture its outputs into
- * environments/<env>.azure.json. The file is replaced only after the outputs parsed.
+ * Store new secrets through Azure Resource Manager, then create or update the environment's
+ * deployment stack, then capture its outputs into environments/<env>.azure.json. The file
+ * is replaced only after the outputs parsed. A database password reaches the server only
+ * after Key Vault holds it.
  */
 export function deploy(props: RoundTripProps): AzureOutputs {
   const { env, log, root } = props;
-  const { args, env: variables } = preflight(props);
+  const { template, variables } = preflight(props);
   const { azure } = env;
   // `az group create` on an existing group replaces its tags: create only a missing group.
-  const exists = run(props, ['group', 'exists', '--subscription', azure.subscriptionId, '--name', azure.resourceGroup], 'group exists').stdout.trim();
-  if (exists === 'false') {
+  const existed = groupExists(props);
+  if (!existed) {
     log(`creating resource group ${azure.resourceGroup} in ${azure.location}`);
     run(props, ['group', 'create', '--subscription', azure.subscriptionId, '--name', azure.resourceGroup, '--location', azure.location, '--tags', 'managed-by=aks-lakehouse', `environment=${env.name}`, '--output', 'none'], 'group create');
-  } else if (exists !== 'true') {
-    throw new RoundTripError(`az group exists printed ${JSON.stringify(exists)} for ${azure.resourceGroup}; expected true or false`);
   }
-  const polaris = deploysPolaris(env);
-  // A new password on the first deploy (no secret in the vault yet) or when asked; otherwise
-  // none, and the server keeps its own.
-  const newPassword = polaris && (props.rotateDatabasePassword || !secretExists(props, polarisKeyVaultSecrets.databasePassword)) ? randomBytes(24).toString('base64url') : '';
-  if (newPassword) log(props.rotateDatabasePassword ? 'rotating the PostgreSQL administrator password' : 'generating the PostgreSQL administrator password');
-  const deployEnv = { ...variables, [DEPLOY_TIME_VARIABLES.postgresAdminPassword]: newPassword };
-  log(`validating ${deploymentName(env)}`);
-  run(props, ['deployment', 'group', 'validate', ...args, '--output', 'none'], 'validate', { env: deployEnv });
-  log(`deploying ${deploymentName(env)} (this takes a few minutes)`);
-  const created = run(props, ['deployment', 'group', 'create', ...args, '--output', 'json'], 'create', { env: deployEnv });
+  const makers = generatedSecrets(env, readLedger(props));
+  const found = lookUp(props, Object.keys(makers), existed);
+  const password = polarisKeyVaultSecrets.databasePassword;
+  // A new database password on the first deploy, when asked, or when the server is missing
+  // (a first deploy that stopped after storing it): a new server needs one.
+  const needed = new Set(found.missingSecrets);
+  if (password in makers && (props.rotateDatabasePassword || found.serverStorageGiB === undefined)) needed.add(password);
+  const values = Object.fromEntries([...needed].sort().map((name) => [name, makers[name]()]));
+  if (needed.size) {
+    log(`storing ${[...needed].sort().join(', ')} in Key Vault ${azure.keyVaultName} (through Azure Resource Manager)`);
+    withPrivateFile(secretsParameters(env, values, found.vaultSoftDeleted), (file) =>
+      run(props, ['deployment', 'group', 'create', '--subscription', azure.subscriptionId, '--resource-group', azure.resourceGroup, '--name', `${stackName(env)}-secrets`, '--template-file', join(root, 'bicep', 'secrets.bicep'), '--parameters', `@${file}`, '--output', 'none'], 'secrets deployment'),
+    );
+  }
+  const newPassword = values[password] ?? '';
+  const deployEnv = { ...variables, ...stateVariables(found, needed.size > 0), [DEPLOY_TIME_VARIABLES.postgresAdminPassword]: newPassword };
+  const stack = ['--name', stackName(env), ...template, ...stackSettings(env), '--description', `aks-lakehouse ${env.name}: bicep/main.bicep for the ledger bicep/env/${env.name}.workloads.json`];
+  const stranded = newPassword && found.serverStorageGiB !== undefined ? `\nKey Vault already holds a new database password that the server may not have: run \`npm run deploy -- ${env.name} --rotate-database-password\` once the cause is fixed` : '';
+  log(`validating stack ${stackName(env)}`);
+  run(props, ['stack', 'group', 'validate', ...stack, '--output', 'none'], 'stack validate', { env: deployEnv }, stranded);
+  log(`deploying stack ${stackName(env)} (this takes a few minutes; resources dropped from the template are deleted)`);
+  const created = run(props, ['stack', 'group', 'create', ...stack, '--yes', '--output', 'json'], 'stack create', { env: deployEnv }, stranded);
   const outputs = captureOutputs(env, created.stdout);
-  if ((env.components as Record<string, unknown>).trino !== undefined && !secretExists(props, trinoKeyVaultSecrets.sharedSecret)) {
-    setSecret(props, trinoKeyVaultSecrets.sharedSecret, randomBytes(48).toString('base64url'));
-  }
-  if (polaris) {
-    if (newPassword) setSecret(props, polarisKeyVaultSecrets.databasePassword, newPassword);
-    for (const secret of generatedSecrets) {
-      if (!secretExists(props, secret.name)) setSecret(props, secret.name, secret.make());
-    }
-    if (newPassword && props.rotateDatabasePassword) log('restart Polaris once External Secrets has the new password: kubectl -n polaris rollout restart deployment/polaris');
-  }
+  // Only the bootstrap and the server-login Job log in as the administrator; the server has its own login.
+  if (newPassword && props.rotateDatabasePassword) log('the PostgreSQL administrator has a new password; the Polaris Jobs read it from Key Vault on their next sync, the server is not affected');
   const file = join(root, 'environments', `${env.name}.azure.json`);
   const staging = `${file}.tmp-${process.pid}`;
   writeFileSync(staging, `${JSON.stringify(outputs, null, 2)}\n`);
@@ -124,6 +148,56 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   log(`wrote environments/${env.name}.azure.json with ${Object.keys(outputs.identities).length} identities`);
   log(`next: npm run synth && git add environments/${env.name}.azure.json dist bicep/env && git commit`);
   return outputs;
+}
+
+/** The ledger synth wrote (preflight checked it exists). */
+function readLedger(props: RoundTripProps): LedgerJson {
+  return JSON.parse(readFileSync(join(props.root, 'bicep', 'env', `${props.env.name}.workloads.json`), 'utf8')) as LedgerJson;
+}
+
+function groupExists(props: RoundTripProps): boolean {
+  const { azure } = props.env;
+  const exists = run(props, ['group', 'exists', '--subscription', azure.subscriptionId, '--name', azure.resourceGroup], 'group exists').stdout.trim();
+  if (exists !== 'true' && exists !== 'false') throw new RoundTripError(`az group exists printed ${JSON.stringify(exists)} for ${azure.resourceGroup}; expected true or false`);
+  return exists === 'true';
+}
+
+function lookUp(props: RoundTripProps, secrets: string[], groupExisted: boolean): AzureState {
+  try {
+    return readAzureState(props.az, props.env, secrets, groupExisted, deploysPolaris(props.env));
+  } catch (e) {
+    if (e instanceof LookupError) throw new RoundTripError(`${e.message}; nothing was changed for environment ${props.env.name}`);
+    throw e;
+  }
+}
+
+/** The deploy-time variables that come from what exists: vault recovery and the server's disk. */
+function stateVariables(found: AzureState, secretsDeployed: boolean): Record<string, string> {
+  return {
+    // The secrets deployment recovers the vault when it runs first; a vault is recovered once.
+    [DEPLOY_TIME_VARIABLES.keyVaultRecover]: String(found.vaultSoftDeleted && !secretsDeployed),
+    [DEPLOY_TIME_VARIABLES.postgresDeployedStorageGiB]: String(found.serverStorageGiB ?? 0),
+  };
+}
+
+/** What the first deploy of an environment creates, for a preview that Azure cannot give yet. */
+function firstDeployPlan(props: RoundTripProps, secrets: string[]): string[] {
+  const { env } = props;
+  const { azure } = env;
+  const ledger = readLedger(props);
+  const count = (f: (i: LedgerJson['identities'][number]) => number) => ledger.identities.reduce((n, i) => n + f(i), 0);
+  const grants = count((i) => i.storage.length + i.storageAccount.length + i.keyVault.length + i.keyVaultSecrets.length) + 1;
+  const lines = [
+    `resource group ${azure.resourceGroup} does not exist yet, and Azure previews only into an existing group; npm run deploy -- ${env.name} will create:`,
+    `  + resource group ${azure.resourceGroup} in ${azure.location}`,
+    `  + Key Vault ${azure.keyVaultName}${secrets.length ? ` with ${secrets.join(', ')} (bicep/secrets.bicep)` : ''}`,
+    `  + deployment stack ${stackName(env)} with everything in bicep/main.bicep: storage account ${azure.storageAccountName} (${ledger.containers.length} containers: ${ledger.containers.join(', ')}), container registry ${azure.containerRegistryName}`,
+  ];
+  if (deploysPolaris(env)) lines.push(`  + PostgreSQL server psql-${azure.namePrefix} with database polaris${azure.network.privateEndpoints ? ' and a private endpoint' : ` and ${azure.network.aksEgressIps.length} firewall rules`}`);
+  lines.push(`  + ${ledger.identities.length} workload identities, ${count((i) => i.subjects.length)} federated credentials, ${grants} role assignments (the ledger's and the kubelet's AcrPull)`);
+  if (azure.network.privateEndpoints) lines.push('  + private endpoints for blob, dfs, vault, registry and the server' + (azure.network.privateEndpoints.dnsZoneResourceGroupId ? '' : ', and their privatelink DNS zones'));
+  lines.push(`run npm run what-if -- ${env.name} again after the first deploy to see changes, removals included`);
+  return lines;
 }
 
 /** Images the repository builds (images/<name>/), and where each environment names the tag. */
@@ -171,8 +245,8 @@ function checkLogin(props: RoundTripProps): void {
   }
 }
 
-/** Checks the tools, the login and the cluster; returns the deployment arguments and the variables the .bicepparam reads. */
-function preflight(props: RoundTripProps): { args: string[]; env: Record<string, string> } {
+/** Checks the tools, the login and the cluster; returns the template arguments and the variables the .bicepparam reads. */
+function preflight(props: RoundTripProps): { template: string[]; variables: Record<string, string> } {
   const { env, az, root } = props;
   const { azure } = env;
   checkLogin(props);
@@ -183,14 +257,13 @@ function preflight(props: RoundTripProps): { args: string[]; env: Record<string,
   }
   const cluster = readCluster(props);
   return {
-    args: [
+    template: [
       '--subscription', azure.subscriptionId,
       '--resource-group', azure.resourceGroup,
-      '--name', deploymentName(env),
       '--template-file', join(root, 'bicep', 'main.bicep'),
       '--parameters', params,
     ],
-    env: {
+    variables: {
       [DEPLOY_TIME_VARIABLES.aksOidcIssuerUrl]: cluster.issuer,
       [DEPLOY_TIME_VARIABLES.kubeletPrincipalId]: cluster.kubelet,
       [DEPLOY_TIME_VARIABLES.kubeletAcrPullExists]: String(kubeletHoldsForeignAcrPull(props, cluster.kubelet)),
@@ -250,46 +323,32 @@ function deploysPolaris(env: Environment): boolean {
   return (env.components as Record<string, unknown>).polaris !== undefined;
 }
 
-function secretExists(props: RoundTripProps, name: string): boolean {
-  const call = props.az(['keyvault', 'secret', 'show', '--vault-name', props.env.azure.keyVaultName, '--name', name, '--query', 'id', '--output', 'tsv']);
-  return call.status === 0 && call.stdout.trim() !== '';
-}
-
-/** Writes a secret from a file readable only by us, so the value is never in a command line. */
-function setSecret(props: RoundTripProps, name: string, value: string): void {
-  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-secret-'));
-  const file = join(dir, 'value');
-  try {
-    writeFileSync(file, value, { mode: 0o600 });
-    run(props, ['keyvault', 'secret', 'set', '--vault-name', props.env.azure.keyVaultName, '--name', name, '--file', file, '--encoding', 'utf-8', '--output', 'none'], `keyvault secret set ${name}`);
-    props.log(`stored ${name} in Key Vault ${props.env.azure.keyVaultName}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function run(props: RoundTripProps, args: string[], step: string, options: AzOptions = {}): AzCall {
+function run(props: RoundTripProps, args: string[], step: string, options: AzOptions = {}, hint = ''): AzCall {
   const call = props.az(args, options);
   if (call.status !== 0) {
-    throw new RoundTripError(`az ${step} failed for environment ${props.env.name}; environments/${props.env.name}.azure.json was not changed:\n${call.stderr.trim() || '(no output)'}`);
+    throw new RoundTripError(`az ${step} failed for environment ${props.env.name}; environments/${props.env.name}.azure.json was not changed:\n${call.stderr.trim() || '(no output)'}${hint}`);
   }
   return call;
 }
 
-/** Turns `az deployment group create -o json` into the outputs file, validated. */
+/**
+ * Turns `az stack group create -o json` into the outputs file, validated. az prints the
+ * DeploymentStack model with its properties flattened (azure-mgmt-resource: `outputs`,
+ * `provisioningState`, whose values are lower case, e.g. `succeeded`).
+ */
 export function captureOutputs(env: Environment, stdout: string): AzureOutputs {
-  let deployment: any;
+  let stack: any;
   try {
-    deployment = JSON.parse(stdout);
+    stack = JSON.parse(stdout);
   } catch {
-    throw new RoundTripError(`az deployment group create printed no JSON for ${env.name}; nothing was written`);
+    throw new RoundTripError(`az stack group create printed no JSON for ${env.name}; nothing was written`);
   }
-  const state = deployment?.properties?.provisioningState;
-  if (state !== 'Succeeded') throw new RoundTripError(`deployment ${deploymentName(env)} ended ${state ?? 'without a state'}; nothing was written`);
-  const out = deployment.properties.outputs ?? {};
+  const state = stack?.provisioningState;
+  if (String(state).toLowerCase() !== 'succeeded') throw new RoundTripError(`stack ${stackName(env)} ended ${state ?? 'without a state'}; nothing was written`);
+  const out = stack.outputs ?? {};
   const value = (name: string) => out[name]?.value;
   if (out.identities && out.identities.type !== 'Array') {
-    throw new RoundTripError(`output identities of ${deploymentName(env)} is ${out.identities.type}, not the Array bicep/main.bicep declares; nothing was written`);
+    throw new RoundTripError(`output identities of ${stackName(env)} is ${out.identities.type}, not the Array bicep/main.bicep declares; nothing was written`);
   }
   const identities = (value('identities') ?? []) as { name: string; clientId: string; principalId: string }[];
   const candidate = {
@@ -304,7 +363,7 @@ export function captureOutputs(env: Environment, stdout: string): AzureOutputs {
     identities: Object.fromEntries(identities.map((i) => [i.name, { clientId: i.clientId, principalId: i.principalId }])),
   };
   try {
-    return parseOrThrow(azureOutputsSchema, candidate, `outputs of deployment ${deploymentName(env)}`);
+    return parseOrThrow(azureOutputsSchema, candidate, `outputs of stack ${stackName(env)}`);
   } catch (e) {
     throw new RoundTripError(`${(e as Error).message}\nnothing was written`);
   }
