@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PICTURE_FILE } from '../charts/lib/platform-picture';
 import { sharedFiles, synthesize } from '../charts/synth';
 import { environments } from '../environments';
@@ -19,6 +19,21 @@ function filesUnder(dir: string): Map<string, string> {
   if (existsSync(dir)) walk(dir);
   return files;
 }
+
+// One copy of the repository for every test that runs a CLI (a copy per test was slow and, on a
+// busy machine, timed out); what a test may change is put back from the repository after it.
+let copy: string;
+beforeAll(() => {
+  copy = copyRepository();
+});
+afterAll(() => rmSync(copy, { recursive: true, force: true }));
+afterEach(() => {
+  for (const dir of ['environments', 'dist', join('bicep', 'env')]) {
+    rmSync(join(copy, dir), { recursive: true, force: true });
+    cpSync(join(root, dir), join(copy, dir), { recursive: true });
+  }
+  rmSync(join(copy, '.build', 'cdk8s-out'), { recursive: true, force: true });
+});
 
 describe('committed output', () => {
   it('dist/ equals a fresh synth of every environment (run `npm run synth` and commit)', () => {
@@ -54,106 +69,81 @@ describe('committed output', () => {
 
 describe('npm run synth on a broken setting', () => {
   it('exits 1 naming the file and key, keeps that environment\'s dist/, still writes its ledger and synthesizes the others', () => {
-    // GIVEN a copy of the repository whose dev outputs lack a client ID, and whose prod output is stale
-    const copy = copyRepository();
-    try {
-      const outputsPath = join(copy, 'environments', 'dev.azure.json');
-      const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
-      delete outputs.identities['external-secrets'];
-      writeFileSync(outputsPath, JSON.stringify(outputs));
-      rmSync(join(copy, 'bicep', 'env', 'dev.workloads.json'));
-      const prodFile = readdirSync(join(copy, 'dist', 'prod', 'polaris'))[0];
-      const prodContent = readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8');
-      rmSync(join(copy, 'dist', 'prod', 'polaris', prodFile));
-      const before = filesUnder(join(copy, 'dist', 'dev'));
+    // GIVEN the copy's dev outputs lack a client ID, and its prod output is stale
+    const outputsPath = join(copy, 'environments', 'dev.azure.json');
+    const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
+    delete outputs.identities['external-secrets'];
+    writeFileSync(outputsPath, JSON.stringify(outputs));
+    rmSync(join(copy, 'bicep', 'env', 'dev.workloads.json'));
+    const prodFile = readdirSync(join(copy, 'dist', 'prod', 'polaris'))[0];
+    const prodContent = readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8');
+    rmSync(join(copy, 'dist', 'prod', 'polaris', prodFile));
+    const before = filesUnder(join(copy, 'dist', 'dev'));
 
-      // WHEN synth runs
-      const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
+    // WHEN synth runs
+    const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
 
-      // THEN it fails precisely, in one line for dev, dist/dev/ is byte-for-byte what it was, the ledger exists, and prod is written
-      expect(run.status).toBe(1);
-      expect(run.stderr).toContain('environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist');
-      expect(run.stderr).toContain('npm run deploy -- dev');
-      expect(run.stderr).toContain('synth failed for dev: dist/dev/ left unchanged');
-      expect(run.stderr.split('\n').filter((l) => l.includes('npm run deploy'))).toHaveLength(1);
-      expect(run.stdout).toContain('synthesized prod');
-      expect(filesUnder(join(copy, 'dist', 'dev'))).toEqual(before);
-      expect(readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8')).toBe(prodContent);
-      expect(existsSync(join(copy, 'bicep', 'env', 'dev.workloads.json'))).toBe(true);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    // THEN it fails precisely, in one line for dev, dist/dev/ is byte-for-byte what it was, the ledger exists, and prod is written
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist');
+    expect(run.stderr).toContain('npm run deploy -- dev');
+    expect(run.stderr).toContain('synth failed for dev: dist/dev/ left unchanged');
+    expect(run.stderr.split('\n').filter((l) => l.includes('npm run deploy'))).toHaveLength(1);
+    expect(run.stdout).toContain('synthesized prod');
+    expect(filesUnder(join(copy, 'dist', 'dev'))).toEqual(before);
+    expect(readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8')).toBe(prodContent);
+    expect(existsSync(join(copy, 'bicep', 'env', 'dev.workloads.json'))).toBe(true);
   });
 });
 
 describe('every entry point keeps its promise about dist/', () => {
   it('names the environment file and line when the file throws while loading, and keeps dist/', () => {
-    const copy = copyRepository();
-    try {
-      const envPath = join(copy, 'environments', 'dev.ts');
-      const text = readFileSync(envPath, 'utf8').replace('export default defineEnvironment({', "const settings: any = undefined;\nexport default defineEnvironment({\n  tags: settings.tags,");
-      writeFileSync(envPath, text);
-      const before = filesUnder(join(copy, 'dist'));
-      const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
-      expect(run.status).toBe(1);
-      expect(run.stderr.trim()).toBe("synth failed: environments/dev.ts:9:18: Cannot read properties of undefined (reading 'tags')");
-      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const envPath = join(copy, 'environments', 'dev.ts');
+    const text = readFileSync(envPath, 'utf8').replace('export default defineEnvironment({', "const settings: any = undefined;\nexport default defineEnvironment({\n  tags: settings.tags,");
+    writeFileSync(envPath, text);
+    const before = filesUnder(join(copy, 'dist'));
+    const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe("synth failed: environments/dev.ts:9:18: Cannot read properties of undefined (reading 'tags')");
+    expect(filesUnder(join(copy, 'dist'))).toEqual(before);
   });
 
   it('names each key written twice in an environment file, and a CDK8S_OUTDIR left in the shell, keeping dist/', () => {
-    const copy = copyRepository();
-    try {
-      const envPath = join(copy, 'environments', 'dev.ts');
-      const original = readFileSync(envPath, 'utf8');
-      const at = original.indexOf('      replicas:');
-      const line = original.slice(at, original.indexOf('\n', at) + 1);
-      writeFileSync(envPath, original.slice(0, at) + line + original.slice(at));
-      const lineNumber = original.slice(0, at).split('\n').length + 1;
-      const before = filesUnder(join(copy, 'dist'));
-      const twice = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
-      expect(twice.status).toBe(1);
-      expect(twice.stderr).toContain(`environments/dev.ts:${lineNumber}:7: Duplicate key "replicas" in object literal: the first value would be dropped silently; keep one`);
-      // The bundle is not kept: the next run reports it again.
-      expect(spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' }).status).toBe(1);
-      writeFileSync(envPath, original);
+    const envPath = join(copy, 'environments', 'dev.ts');
+    const original = readFileSync(envPath, 'utf8');
+    const at = original.indexOf('      replicas:');
+    const line = original.slice(at, original.indexOf('\n', at) + 1);
+    writeFileSync(envPath, original.slice(0, at) + line + original.slice(at));
+    const lineNumber = original.slice(0, at).split('\n').length + 1;
+    const before = filesUnder(join(copy, 'dist'));
+    const twice = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
+    expect(twice.status).toBe(1);
+    expect(twice.stderr).toContain(`environments/dev.ts:${lineNumber}:7: Duplicate key "replicas" in object literal: the first value would be dropped silently; keep one`);
+    // The bundle is not kept: the next run reports it again.
+    expect(spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' }).status).toBe(1);
+    writeFileSync(envPath, original);
 
-      const shell = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'dist', npm_lifecycle_event: 'synth' } });
-      expect(shell.status).toBe(1);
-      expect(shell.stderr).toContain('CDK8S_OUTDIR ("dist") is set in your shell');
-      expect(shell.stderr).toContain('dist/ is untouched');
-      expect(shell.stderr).not.toContain('cdk8s.yaml');
-      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const shell = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'dist', npm_lifecycle_event: 'synth' } });
+    expect(shell.status).toBe(1);
+    expect(shell.stderr).toContain('CDK8S_OUTDIR ("dist") is set in your shell');
+    expect(shell.stderr).toContain('dist/ is untouched');
+    expect(shell.stderr).not.toContain('cdk8s.yaml');
+    expect(filesUnder(join(copy, 'dist'))).toEqual(before);
   });
 
   it('refuses `cdk8s synth --output dist`, which deletes dist/ before the app runs, and says how to recover', () => {
-    const copy = copyRepository();
-    try {
-      const cli = join(copy, 'node_modules', '.bin', 'cdk8s');
-      const run = spawnSync(cli, ['synth', '--output', 'dist', '--no-check-upgrade'], { cwd: copy, encoding: 'utf8' });
-      expect(run.status).not.toBe(0);
-      expect(run.stdout + run.stderr).toContain('cdk8s.yaml output or cdk8s synth --output ("dist") must not be dist/, inside it or around it');
-      expect(run.stdout + run.stderr).toContain('git checkout -- dist');
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const cli = join(copy, 'node_modules', '.bin', 'cdk8s');
+    const run = spawnSync(cli, ['synth', '--output', 'dist', '--no-check-upgrade'], { cwd: copy, encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain('cdk8s.yaml output or cdk8s synth --output ("dist") must not be dist/, inside it or around it');
+    expect(run.stdout + run.stderr).toContain('git checkout -- dist');
   });
 
   it('synthesizes under `cdk8s synth` with the committed cdk8s.yaml, into dist/ and the CLI folder', () => {
-    const copy = copyRepository();
-    try {
-      const before = filesUnder(join(copy, 'dist'));
-      const run = spawnSync(join(copy, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade'], { cwd: copy, encoding: 'utf8' });
-      expect(run.status, run.stderr).toBe(0);
-      expect(filesUnder(join(copy, 'dist'))).toEqual(before);
-      expect(existsSync(join(copy, '.build', 'cdk8s-out', 'dev'))).toBe(true);
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const before = filesUnder(join(copy, 'dist'));
+    const run = spawnSync(join(copy, 'node_modules', '.bin', 'cdk8s'), ['synth', '--no-check-upgrade'], { cwd: copy, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+    expect(existsSync(join(copy, '.build', 'cdk8s-out', 'dev'))).toBe(true);
   });
 });
