@@ -20,6 +20,10 @@ describe.each(envNames)('the %s platform picture', (name) => {
         ...i.storage.map((g) => `${node} ${g.role} s_${g.container}`),
         ...i.storageAccount.map((g) => `${node} ${g.role} storage`),
         ...i.keyVault.map((g) => `${node} ${g.role} kv`),
+        ...[...new Set(i.keyVaultSecrets.map((g) => g.role))].map((role) => {
+          const n = i.keyVaultSecrets.filter((g) => g.role === role).length;
+          return `${node} ${role} on ${n} secret${n === 1 ? '' : 's'} kv`;
+        }),
       ];
     });
     expect(drawn).toEqual(ledger.sort());

@@ -32,9 +32,13 @@ export function platformPicture(env: string, charts: readonly PictureComponent[]
     for (const g of i.storage) lines.push(`  ${id('i', i.name)} -->|${g.role}| ${id('s', g.container)}`);
     for (const g of i.storageAccount) lines.push(`  ${id('i', i.name)} -->|${g.role}| storage`);
     for (const g of i.keyVault) lines.push(`  ${id('i', i.name)} -->|${g.role}| kv`);
+    for (const role of new Set(i.keyVaultSecrets.map((g) => g.role))) {
+      const count = i.keyVaultSecrets.filter((g) => g.role === role).length;
+      lines.push(`  ${id('i', i.name)} -->|${role} on ${count} secret${count === 1 ? '' : 's'}| kv`);
+    }
   }
   const row = (i: IdentityEntry) =>
-    `| ${i.name} | ${i.subjects.map((s) => `${s.namespace}/${s.serviceAccount}`).join(', ')} | ${[...i.storage.map((g) => `${g.role} on ${g.container}`), ...i.storageAccount.map((g) => `${g.role} on the account`)].join('; ') || '-'} | ${i.keyVault.map((g) => g.role).join('; ') || '-'} |`;
+    `| ${i.name} | ${i.subjects.map((s) => `${s.namespace}/${s.serviceAccount}`).join(', ')} | ${[...i.storage.map((g) => `${g.role} on ${g.container}`), ...i.storageAccount.map((g) => `${g.role} on the account`)].join('; ') || '-'} | ${[...i.keyVault.map((g) => `${g.role} on the vault`), ...i.keyVaultSecrets.map((g) => `${g.role} on ${g.secret}`)].join('; ') || '-'} |`;
   return [
     `# The ${env} platform`,
     '',
