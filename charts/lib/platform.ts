@@ -48,7 +48,7 @@ export class Platform {
   registryImage(setting: string, image: string, how: 'import' | 'build'): string {
     const registry = `${this.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
     if (!image.startsWith(registry)) {
-      const hint = how === 'build' ? 'build it with npm run build-image' : 'import it with az acr import';
+      const hint = how === 'build' ? 'build it with npm run build-image' : 'import it with npm run import-images';
       this.problems.push(new ConfigError(`environments/${this.env.name}.ts`, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`));
     }
     return image;

@@ -3,14 +3,26 @@ import { environmentSchema } from '../../charts/components';
 import { ConfigErrors } from '../../charts/lib/errors';
 import { parseOrThrow } from '../../charts/lib/validation';
 import { environments } from '../../environments';
-import { buildImage, deploy, realAz, RoundTripError, whatIf } from './round-trip';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { synthesize } from '../../charts/synth';
+import { imagesToImport, importImages } from './images';
+import { buildableImages, buildImage, deploy, realAz, RoundTripError, whatIf } from './round-trip';
+
+/** The environment's objects, synthesized in memory (what dist/<env>/ holds after `npm run synth`). */
+function renderedFiles(root: string, name: string) {
+  const outputs = join(root, 'environments', `${name}.azure.json`);
+  const [result] = synthesize({ environments: { [name]: environments[name] }, readOutputs: () => (existsSync(outputs) ? readFileSync(outputs, 'utf8') : undefined) });
+  if (!result.files) throw new ConfigErrors(result.errors);
+  return result.files;
+}
 
 function cli(argv: string[]): number {
   const rotate = argv.includes('--rotate-database-password');
   const [command, name, ...rest] = argv.filter((a) => a !== '--rotate-database-password');
   const arity = command === 'build-image' ? 1 : 0;
-  if (!['deploy', 'what-if', 'build-image'].includes(command) || !name || rest.length !== arity || (rotate && command !== 'deploy')) {
-    console.error('usage: npm run deploy -- <environment> [--rotate-database-password] | npm run what-if -- <environment> | npm run build-image -- <environment> <image>');
+  if (!['deploy', 'what-if', 'build-image', 'import-images'].includes(command) || !name || rest.length !== arity || (rotate && command !== 'deploy')) {
+    console.error('usage: npm run deploy -- <environment> [--rotate-database-password] | npm run what-if -- <environment> | npm run build-image -- <environment> <image> | npm run import-images -- <environment>');
     return 2;
   }
   if (!(name in environments)) {
@@ -23,6 +35,7 @@ function cli(argv: string[]): number {
     const props = { root, env, az: realAz(root), log: (l: string) => console.log(l), rotateDatabasePassword: rotate };
     if (command === 'deploy') deploy(props);
     else if (command === 'build-image') buildImage(props, rest[0]);
+    else if (command === 'import-images') importImages(props, imagesToImport(env, renderedFiles(root, name), Object.values(buildableImages).map((b) => b.setting(env)).filter((i): i is string => !!i)));
     else whatIf(props);
     return 0;
   } catch (e) {

@@ -228,7 +228,7 @@ export function buildImage(props: RoundTripProps, name: string): string {
   return reference;
 }
 
-function checkLogin(props: RoundTripProps): void {
+export function checkLogin(props: RoundTripProps): void {
   const { env, az } = props;
   const { azure } = env;
   const version = az(['version', '--output', 'json']);

@@ -54,6 +54,7 @@ function fakeAz(args, env) {
     state.secrets ??= {};
     state.deletedVaults ??= [];
     state.server ??= null;
+    state.images ??= [];
     const save = () => stateFile && writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
 
     const groupId = (sub, rg) => `/subscriptions/${sub}/resourceGroups/${rg}`;
@@ -230,6 +231,18 @@ function fakeAz(args, env) {
       if (!isAbsolute(context) || !isAbsolute(flag('--file'))) fail('fake az: acr build context and Dockerfile must be absolute paths');
       readFileSync(flag('--file'), 'utf8');
       out.push(`Run ID: ca1 was successful after 2m3s\n${flag('--registry')}.azurecr.io/${flag('--image')}`);
+    } else if (is('acr', 'repository', 'show')) {
+      const image = `${flag('--name')}/${flag('--image')}`;
+      if (!state.images.includes(image)) fail(`ERROR: manifest unknown: MANIFEST_UNKNOWN: manifest tagged by "${flag('--image').split(':')[1]}" is not found`);
+      out.push(JSON.stringify({ name: flag('--image').split(':')[1], digest: `sha256:${guid(image).replace(/-/g, '').padEnd(64, '0')}` }));
+    } else if (is('acr', 'import')) {
+      // az acr import fetches the source by registry host: a source without one is refused (as docker.io would be assumed nowhere).
+      const source = flag('--source') ?? '';
+      if (!/^[a-z0-9.-]+\.[a-z]+\//.test(source)) fail(`ERROR: the source ${source} names no registry`);
+      const image = `${flag('--name')}/${flag('--image')}`;
+      if (state.images.includes(image) && !has('--force')) fail(`ERROR: (Conflict) Tag ${flag('--image')} already exists in target registry ${flag('--name')}.`);
+      state.images.push(image);
+      save();
     } else if (is('role', 'assignment', 'list')) {
       out.push(JSON.stringify(env.FAKE_AZ_ATTACHED_ACR ? [{ name: guid('attach-acr'), description: null, roleDefinitionName: 'AcrPull' }] : []));
     } else if (is('deployment', 'group', 'create') && /\/secrets\.bicep$/.test(flag('--template-file') ?? '')) {
