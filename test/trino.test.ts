@@ -35,6 +35,13 @@ describe.each(envNames)('Trino in %s', (env) => {
     expect(find(result, 'ExternalSecret', secretName, 'trino').spec.data.map((d: any) => d.remoteRef.key).sort()).toEqual(['polaris-trino-client-id', 'polaris-trino-client-secret']);
   });
 
+  it('gives the Polaris credentials to the coordinator only: workers never call the catalog', () => {
+    const worker = properties(files('worker')[`${CATALOG_NAME}.properties`]);
+    expect(Object.keys(worker).filter((k) => /oauth2|security/.test(k))).toEqual([]);
+    expect(worker['iceberg.rest-catalog.uri']).toBe(catalog['iceberg.rest-catalog.uri']);
+    expect(workers.spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['TRINO_INTERNAL_SHARED_SECRET']);
+  });
+
   it('reaches the lake with workload identity only, with a data role on the tables container', () => {
     expect(catalog['fs.native-azure.enabled']).toBe('true');
     expect(catalog['azure.auth-type']).toBe('DEFAULT');

@@ -111,19 +111,26 @@ export const passwordAuthenticatorProperties = properties({
  * The Iceberg catalog over Polaris. Storage access is decided here, once: workload identity
  * (`azure.auth-type=DEFAULT`, Trino 476 native Azure file system) with a data role on the
  * tables' container through the ledger. Trino 476 predates vended Azure credentials, so
- * nothing of that path is configured.
+ * nothing of that path is configured. Only the coordinator calls the catalog (it plans and
+ * commits; workers read and write files), so only its file carries Polaris credentials: a
+ * rotated secret restarts the coordinator alone, and a worker holds no catalog secret at all.
+ * test/trino/boot.mjs runs the worker with its catalog pointed at a closed port.
  */
-export function catalogProperties(polaris: PolarisConsumer, dataLocation: string): string {
+export function catalogProperties(role: Role, polaris: PolarisConsumer, dataLocation: string): string {
   return `# Tables live under ${dataLocation}; the workload identity reaches it (the ledger grants it).\n${properties({
     'connector.name': 'iceberg',
     'iceberg.catalog.type': 'rest',
     'iceberg.rest-catalog.uri': polaris.catalogUri,
     'iceberg.rest-catalog.warehouse': polaris.warehouse,
-    'iceberg.rest-catalog.security': 'OAUTH2',
-    'iceberg.rest-catalog.oauth2.server-uri': polaris.oauthTokenUri,
-    'iceberg.rest-catalog.oauth2.credential': `\${ENV:${TRINO_ENV.polarisClientId}}:\${ENV:${TRINO_ENV.polarisClientSecret}}`,
-    'iceberg.rest-catalog.oauth2.scope': polaris.scope,
-    'iceberg.rest-catalog.oauth2.token-refresh-enabled': true,
+    ...(role === 'coordinator'
+      ? {
+          'iceberg.rest-catalog.security': 'OAUTH2',
+          'iceberg.rest-catalog.oauth2.server-uri': polaris.oauthTokenUri,
+          'iceberg.rest-catalog.oauth2.credential': `\${ENV:${TRINO_ENV.polarisClientId}}:\${ENV:${TRINO_ENV.polarisClientSecret}}`,
+          'iceberg.rest-catalog.oauth2.scope': polaris.scope,
+          'iceberg.rest-catalog.oauth2.token-refresh-enabled': true,
+        }
+      : {}),
     'fs.native-azure.enabled': true,
     'azure.auth-type': 'DEFAULT',
   })}`;

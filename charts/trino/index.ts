@@ -79,12 +79,15 @@ export class TrinoChart extends PlatformChart {
       : undefined;
 
     const discoveryUri = `http://trino.${namespace}.svc:${TRINO.httpPort}`;
-    const catalog = catalogProperties(polaris, data.abfss());
-    const env: k8s.EnvVar[] = [
-      { name: TRINO_ENV.sharedSecret, valueFrom: { secretKeyRef: { name: shared.secretName, key: 'secret' } } },
-      { name: TRINO_ENV.polarisClientId, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientId' } } },
-      { name: TRINO_ENV.polarisClientSecret, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientSecret' } } },
-    ];
+    const sharedSecretEnv: k8s.EnvVar = { name: TRINO_ENV.sharedSecret, valueFrom: { secretKeyRef: { name: shared.secretName, key: 'secret' } } };
+    const envOf = (role: Role): k8s.EnvVar[] =>
+      role === 'worker'
+        ? [sharedSecretEnv]
+        : [
+            sharedSecretEnv,
+            { name: TRINO_ENV.polarisClientId, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientId' } } },
+            { name: TRINO_ENV.polarisClientSecret, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientSecret' } } },
+          ];
 
     for (const role of ['coordinator', 'worker'] as Role[]) {
       const name = `trino-${role}`;
@@ -97,7 +100,7 @@ export class TrinoChart extends PlatformChart {
         'jvm.config': jvmConfig(sizing.memoryGiB),
         'node.properties': nodeProperties(platform.env.name),
         'log.properties': logProperties,
-        [`${CATALOG_NAME}.properties`]: catalog,
+        [`${CATALOG_NAME}.properties`]: catalogProperties(role, polaris, data.abfss()),
         ...(role === 'coordinator' && secured ? { 'password-authenticator.properties': passwordAuthenticatorProperties } : {}),
         ...(accessRules ? { 'access-control.properties': accessControlProperties, [ACCESS_RULES_FILE]: accessRules } : {}),
       };
@@ -143,7 +146,7 @@ export class TrinoChart extends PlatformChart {
                   name: 'trino',
                   image: settings.image,
                   imagePullPolicy: 'IfNotPresent',
-                  env,
+                  env: envOf(role),
                   ports,
                   // Ready only once the node is active, not while it starts or shuts down.
                   readinessProbe: { exec: { command: [TRINO.healthCheck] }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
