@@ -117,6 +117,8 @@ export default defineEnvironment({
       image: 'crlakehousedev01.azurecr.io/trinodb/trino:476',
       coordinator: { cpu: 1, memoryGiB: 4 },
       workers: { replicas: 1, cpu: 1, memoryGiB: 4 },
+      // What one query may hold across the workers; set, not derived, so scaling leaves the coordinator alone.
+      queryMaxMemoryGiB: 0.45,
       // Anyone who reaches the coordinator from the platform namespaces may query: dev only.
       authentication: 'none',
     },

@@ -119,7 +119,15 @@ export default defineEnvironment({
       image: 'crlakehouseprod01.azurecr.io/trinodb/trino:476',
       coordinator: { cpu: 4, memoryGiB: 16 },
       workers: { replicas: 4, cpu: 8, memoryGiB: 64 },
+      // What one query may hold across the workers; set, not derived, so scaling leaves the coordinator alone.
+      queryMaxMemoryGiB: 28.8,
       authentication: 'password',
+      // Each user needs a line in the password file (Key Vault trino-password-db); see README, Trino.
+      access: {
+        administrators: ['platform-admin'],
+        writers: ['ingest'],
+        readers: ['analyst'],
+      },
     },
   },
 });

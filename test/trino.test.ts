@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG_NAME, heapMiB, TRINO } from '../charts/trino/config';
+import { CATALOG_NAME, drainCommand, heapMiB, TRINO } from '../charts/trino/config';
 import { environments } from '../environments';
 import { envNames, errorsOf, find, readCommittedOutputs, synthOne, synthVariant } from './helpers';
 
@@ -35,6 +35,13 @@ describe.each(envNames)('Trino in %s', (env) => {
     expect(find(result, 'ExternalSecret', secretName, 'trino').spec.data.map((d: any) => d.remoteRef.key).sort()).toEqual(['polaris-trino-client-id', 'polaris-trino-client-secret']);
   });
 
+  it('gives the Polaris credentials to the coordinator only: workers never call the catalog', () => {
+    const worker = properties(files('worker')[`${CATALOG_NAME}.properties`]);
+    expect(Object.keys(worker).filter((k) => /oauth2|security/.test(k))).toEqual([]);
+    expect(worker['iceberg.rest-catalog.uri']).toBe(catalog['iceberg.rest-catalog.uri']);
+    expect(workers.spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['TRINO_INTERNAL_SHARED_SECRET']);
+  });
+
   it('reaches the lake with workload identity only, with a data role on the tables container', () => {
     expect(catalog['fs.native-azure.enabled']).toBe('true');
     expect(catalog['azure.auth-type']).toBe('DEFAULT');
@@ -58,14 +65,35 @@ describe.each(envNames)('Trino in %s', (env) => {
     expect(heapMiB(4)).toBe(3072);
   });
 
-  it('drains workers with Trino graceful shutdown inside their termination grace', () => {
+  it('drains workers with Trino graceful shutdown, allowed to the drain user only, inside their termination grace', () => {
+    // The command itself runs against the real worker in test/trino/boot.mjs.
     const pod = workers.spec.template.spec;
     const grace = Number(properties(files('worker')['config.properties'])['shutdown.grace-period'].replace(/s$/, ''));
-    expect(pod.containers[0].lifecycle.preStop.exec.command.join(' ')).toContain(`-d '"SHUTTING_DOWN"' http://localhost:8080/v1/info/state`);
+    expect(pod.containers[0].lifecycle.preStop.exec.command).toEqual(['sh', '-c', drainCommand(settings.drainUser ?? 'trino-drain')]);
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(2 * grace);
+    const worker = properties(files('worker')['config.properties']);
+    expect(worker['access-control.config-files']).toBe('/etc/trino/access-control.properties');
+    expect(properties(files('worker')['access-control.properties'])).toEqual({ 'access-control.name': 'file', 'security.config-file': '/etc/trino/rules.json', 'security.refresh-period': '1m' });
+    expect(JSON.parse(files('worker')['rules.json'])).toEqual({ system_information: [{ user: 'trino-drain', allow: ['write'] }] });
     expect(workers.spec.replicas).toBe(settings.workers.replicas);
     expect(coordinator.spec.replicas).toBe(1);
     expect(coordinator.spec.strategy.type).toBe('Recreate');
+  });
+
+  it('exits on OutOfMemoryError and writes no heap dump, which would fill the data emptyDir and get the pod evicted', () => {
+    for (const role of ['coordinator', 'worker']) {
+      const flags = files(role)['jvm.config'].split('\n');
+      expect(flags).toContain('-XX:+ExitOnOutOfMemoryError');
+      expect(flags.filter((f: string) => /HeapDump/.test(f))).toEqual([]);
+    }
+  });
+
+  it('leaves the coordinator byte for byte as it is when the workers scale', () => {
+    const scaled = synthVariant(env, (e) => (e.components.trino.workers.replicas = settings.workers.replicas + 3));
+    const before = new Map(result.files!.map((f) => [f.path, f.content]));
+    const changed = scaled.files!.filter((f) => before.get(f.path) !== f.content).map((f) => f.path);
+    expect(changed).toEqual([`trino/deployment-trino-worker.yaml`]);
+    expect(scaled.files!.map((f) => f.path).sort()).toEqual([...before.keys()].sort());
   });
 
   it('is ready only when the node is active, and shares one internal secret from Key Vault', () => {
@@ -87,6 +115,32 @@ describe.each(envNames)('Trino in %s', (env) => {
 });
 
 describe('Trino, dev and prod', () => {
+  it('prod: rules for administrators, writers and readers from environments/prod.ts, re-read without a restart', () => {
+    const prod = synthOne('prod');
+    const access = (environments.prod as any).components.trino.access;
+    const data = find(prod, 'ConfigMap', 'trino-coordinator', 'trino').data;
+    expect(properties(data['config.properties'])['access-control.config-files']).toBe('/etc/trino/access-control.properties');
+    const rules = JSON.parse(data['rules.json']);
+    // What each role means is proven by the real Trino in test/trino/boot.mjs; here, who is in which.
+    expect(rules.catalogs.map((r: any) => [r.user, r.catalog ?? '*', r.allow])).toEqual([
+      [access.administrators.join('|'), '*', 'all'],
+      [access.writers.join('|'), 'lakehouse', 'all'],
+      [access.readers.join('|'), 'lakehouse', 'read-only'],
+      [[...access.writers, ...access.readers].join('|'), 'system', 'read-only'],
+    ]);
+    expect(rules.system_information).toEqual([{ user: access.administrators.join('|'), allow: ['read', 'write'] }]);
+    const changed = synthVariant('prod', (e) => e.components.trino.access.readers.push('another-analyst'));
+    const deployment = (r: any) => find(r, 'Deployment', 'trino-coordinator', 'trino').spec.template.metadata.annotations['checksum/config'];
+    expect(deployment(changed)).toBe(deployment(prod));
+    expect(find(changed, 'ConfigMap', 'trino-coordinator', 'trino').data['rules.json']).toContain('analyst|another-analyst');
+  });
+
+  it('dev: no access control on the coordinator, as documented (anyone may act as anyone)', () => {
+    const data = find(synthOne('dev'), 'ConfigMap', 'trino-coordinator', 'trino').data;
+    expect(Object.keys(data).filter((k) => /access|rules/.test(k))).toEqual([]);
+    expect(properties(data['config.properties'])['access-control.config-files']).toBeUndefined();
+  });
+
   it('prod: users sign in with a password over HTTPS; dev: anonymous, and said so', () => {
     const prod = properties(find(synthOne('prod'), 'ConfigMap', 'trino-coordinator', 'trino').data['config.properties']);
     expect(prod).toMatchObject({ 'http-server.authentication.type': 'PASSWORD', 'http-server.https.enabled': 'true' });
@@ -104,8 +158,22 @@ describe('Trino, dev and prod', () => {
     ['a realm header Trino 476 cannot send', (e: any) => (e.components.polaris.requireRealmHeader = true), 'environments/dev.ts: components.polaris.requireRealmHeader (true) must be false while Trino reads the catalog'],
     ['an image not tagged with a release', (e: any) => (e.components.trino.image = 'crlakehousedev01.azurecr.io/trinodb/trino:stable'), 'environments/dev.ts: components.trino.image ("crlakehousedev01.azurecr.io/trinodb/trino:stable") must be tagged with the Trino release number'],
     ['too little memory for a heap', (e: any) => (e.components.trino.workers.memoryGiB = 1), 'environments/dev.ts: components.trino.workers.memoryGiB (1) must be >= 2 (GiB)'],
+    ['a query memory the workers cannot hold', (e: any) => (e.components.trino.queryMaxMemoryGiB = 1), "environments/dev.ts: components.trino.queryMaxMemoryGiB (1) must be at most what the workers' query memory adds up to (1 x 30 % of the heap = 0.90 GiB)"],
+    ['roles without sign-in', (e: any) => (e.components.trino.access = { administrators: ['alice'] }), 'environments/dev.ts: components.trino.access ({"administrators":["alice"]}) must be absent when authentication is none'],
   ])('refuses %s', (_, change, message) => {
     const result = synthVariant('dev', change);
+    expect(result.files).toBeUndefined();
+    expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
+  });
+
+  it.each([
+    ['sign-in without roles', (e: any) => delete e.components.trino.access, 'environments/prod.ts: components.trino.access (missing) must name the administrators, writers and readers when authentication is password'],
+    ['no administrator', (e: any) => (e.components.trino.access.administrators = []), 'environments/prod.ts: components.trino.access.administrators ([]) must name at least one administrator'],
+    ['a user in two roles', (e: any) => e.components.trino.access.readers.push('ingest'), 'environments/prod.ts: components.trino.access.readers.1 ("ingest") is already in writers: a user has one role'],
+    ['the drain user in a role', (e: any) => e.components.trino.access.administrators.push('trino-drain'), 'environments/prod.ts: components.trino.access.administrators.1 ("trino-drain") is the drainUser'],
+    ['a user name that is a pattern', (e: any) => e.components.trino.access.readers.push('.*'), 'environments/prod.ts: components.trino.access.readers.1 (".*") must be a lowercase user name'],
+  ])('prod: refuses %s', (_, change, message) => {
+    const result = synthVariant('prod', change);
     expect(result.files).toBeUndefined();
     expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
   });

@@ -12,9 +12,13 @@ import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, re
 import { PolarisChart } from '../polaris';
 import { POLARIS } from '../polaris/constants';
 import {
+  ACCESS_RULES_FILE,
+  accessControlProperties,
   CATALOG_NAME,
   catalogProperties,
   configProperties,
+  coordinatorAccessRules,
+  drainCommand,
   jvmConfig,
   logProperties,
   nodeProperties,
@@ -22,6 +26,7 @@ import {
   Role,
   TRINO,
   TRINO_ENV,
+  workerAccessRules,
 } from './config';
 import { TrinoSettings } from './settings';
 
@@ -74,27 +79,34 @@ export class TrinoChart extends PlatformChart {
       : undefined;
 
     const discoveryUri = `http://trino.${namespace}.svc:${TRINO.httpPort}`;
-    const catalog = catalogProperties(polaris, data.abfss());
-    const env: k8s.EnvVar[] = [
-      { name: TRINO_ENV.sharedSecret, valueFrom: { secretKeyRef: { name: shared.secretName, key: 'secret' } } },
-      { name: TRINO_ENV.polarisClientId, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientId' } } },
-      { name: TRINO_ENV.polarisClientSecret, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientSecret' } } },
-    ];
+    const sharedSecretEnv: k8s.EnvVar = { name: TRINO_ENV.sharedSecret, valueFrom: { secretKeyRef: { name: shared.secretName, key: 'secret' } } };
+    const envOf = (role: Role): k8s.EnvVar[] =>
+      role === 'worker'
+        ? [sharedSecretEnv]
+        : [
+            sharedSecretEnv,
+            { name: TRINO_ENV.polarisClientId, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientId' } } },
+            { name: TRINO_ENV.polarisClientSecret, valueFrom: { secretKeyRef: { name: catalogCredentials.secretName, key: 'clientSecret' } } },
+          ];
 
     for (const role of ['coordinator', 'worker'] as Role[]) {
       const name = `trino-${role}`;
       const labels = recommendedLabels(name, role === 'coordinator' ? 'query-coordinator' : 'query-worker', version);
       const selector = selectorLabels(name);
       const sizing = role === 'coordinator' ? settings.coordinator : settings.workers;
+      const accessRules = role === 'worker' ? workerAccessRules(settings.drainUser) : settings.access ? coordinatorAccessRules(settings.access) : undefined;
       const files: Record<string, string> = {
         'config.properties': configProperties(role, settings, discoveryUri),
         'jvm.config': jvmConfig(sizing.memoryGiB),
         'node.properties': nodeProperties(platform.env.name),
         'log.properties': logProperties,
-        [`${CATALOG_NAME}.properties`]: catalog,
+        [`${CATALOG_NAME}.properties`]: catalogProperties(role, polaris, data.abfss()),
         ...(role === 'coordinator' && secured ? { 'password-authenticator.properties': passwordAuthenticatorProperties } : {}),
+        ...(accessRules ? { 'access-control.properties': accessControlProperties, [ACCESS_RULES_FILE]: accessRules } : {}),
       };
       new k8s.KubeConfigMap(this, `${role}-config`, { metadata: { name, namespace, labels }, data: files });
+      // Trino re-reads the rules (security.refresh-period): a change of who may do what needs no restart.
+      const { [ACCESS_RULES_FILE]: _reloaded, ...restartOnChange } = files;
       const items = Object.keys(files).map((key) => ({ key, path: key.endsWith(`${CATALOG_NAME}.properties`) ? `catalog/${key}` : key }));
       const grace = settings.shutdownGracePeriodSeconds;
       const ports = [{ name: 'http', containerPort: TRINO.httpPort, protocol: 'TCP' }, ...(role === 'coordinator' && secured ? [{ name: 'https', containerPort: TRINO.httpsPort, protocol: 'TCP' }] : [])];
@@ -120,7 +132,7 @@ export class TrinoChart extends PlatformChart {
           template: {
             metadata: {
               labels: { ...labels, ...WorkloadIdentity.podLabels },
-              annotations: { 'checksum/config': checksum(files) },
+              annotations: { 'checksum/config': checksum(restartOnChange) },
             },
             spec: {
               serviceAccountName: identity.serviceAccountName,
@@ -134,7 +146,7 @@ export class TrinoChart extends PlatformChart {
                   name: 'trino',
                   image: settings.image,
                   imagePullPolicy: 'IfNotPresent',
-                  env,
+                  env: envOf(role),
                   ports,
                   // Ready only once the node is active, not while it starts or shuts down.
                   readinessProbe: { exec: { command: [TRINO.healthCheck] }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
@@ -142,16 +154,8 @@ export class TrinoChart extends PlatformChart {
                   lifecycle:
                     role === 'worker'
                       ? {
-                          // Trino's graceful shutdown (docs "Graceful shutdown"): the worker stops taking tasks, finishes them, exits.
-                          preStop: {
-                            exec: {
-                              command: [
-                                'sh',
-                                '-c',
-                                `curl -sf -X PUT -H 'Content-Type: application/json' -H 'X-Trino-User: ${settings.adminUser}' -d '"SHUTTING_DOWN"' http://localhost:${TRINO.httpPort}/v1/info/state && sleep ${2 * grace}`,
-                              ],
-                            },
-                          },
+                          // Trino's graceful shutdown: the worker stops taking tasks, finishes them, exits.
+                          preStop: { exec: { command: ['sh', '-c', drainCommand(settings.drainUser)] } },
                         }
                       : undefined,
                   resources: resources(sizing.cpu, sizing.memoryGiB),

@@ -10,6 +10,7 @@ import { buildEnvironmentApp } from '../../charts/environment-app';
 import type { KafkaConnectSettings } from '../../charts/kafka-connect/settings';
 import { parseOrThrow } from '../../charts/lib/validation';
 import { PolarisChart } from '../../charts/polaris';
+import type { TrinoSettings } from '../../charts/trino/settings';
 import { envFile, outputsFile, readOutputs } from '../../charts/synth';
 import { environments } from '../../environments';
 
@@ -25,6 +26,7 @@ const { charts } = buildEnvironmentApp({ env, envFile: envFile(name), outputs, o
 const polaris = charts.find((c): c is PolarisChart => Object.prototype.isPrototypeOf.call(PolarisChart.prototype, c));
 if (!polaris) throw new Error(`${envFile(name)}: the end-to-end test needs components.polaris`);
 const connect = (env.components as { 'kafka-connect'?: KafkaConnectSettings })['kafka-connect'];
+const trino = (env.components as { trino?: TrinoSettings }).trino;
 if (!connect) throw new Error(`${envFile(name)}: the end-to-end test needs components.kafka-connect`);
 
 const handle = (consumer: string) => {
@@ -38,5 +40,7 @@ writeFileSync(
     env: name,
     polaris: { 'kafka-connect': handle('kafka-connect'), trino: handle('trino') },
     sinks: connect.sinks.map((s) => ({ name: s.name, topics: s.topics, table: s.table, namespace: s.namespace })),
+    // Who reads the table back through Trino: with access control (prod), a reader of the environment.
+    trinoUser: trino?.access ? (trino.access.readers[0] ?? trino.access.administrators[0]) : 'tester',
   }),
 );

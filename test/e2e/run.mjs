@@ -133,7 +133,7 @@ async function main() {
     commitIntervalMs: 2000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
-  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText });
+  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText, users: [tools.intent.trinoUser] });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
   for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
@@ -245,7 +245,8 @@ async function main() {
   const rows = await stage('trino', async () => {
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
     const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
-    const headers = base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
+    const user = tools.intent.trinoUser;
+    const headers = { 'X-Trino-User': user, ...(base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`${user}:${staged.password}`).toString('base64')}` } : {}) };
     if (base.startsWith('https')) {
       // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
       process.removeAllListeners('warning');

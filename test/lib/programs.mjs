@@ -118,43 +118,56 @@ export const parseProperties = (text) =>
 export const writeProperties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`).join('\n')}\n`;
 
 /**
- * The Trino coordinator's files from dist/ in a fresh folder, with only the machine-specific
- * values moved (returned in `moves`, `key -> [from, to]`). `catalog` may rewrite the catalog file.
+ * A Trino node's files from dist/ (its ConfigMap's data) in a fresh folder, with only the
+ * machine-specific values moved (returned in `moves`, `key -> [from, to]`). Files land where the
+ * Deployment mounts them, under <folder>/etc instead of /etc/trino. `catalog` may rewrite the
+ * catalog file; a worker gets `coordinatorUri`; a coordinator booted with workers says
+ * `withWorkers` (else it runs the tasks itself); `users` get a line each in the password file;
+ * `config` moves further config.properties keys (`key -> [value, why]`).
  */
-export async function stageTrino(label, files, home, { catalog = (text) => text } = {}) {
+export async function stageTrino(label, files, home, { catalog = (text) => text, coordinatorUri, withWorkers = false, users = ['tester'], config: extra = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `trino-${label}-`));
-  mkdirSync(join(dir, 'etc', 'catalog'), { recursive: true });
+  const etc = join(dir, 'etc');
+  mkdirSync(join(etc, 'catalog'), { recursive: true });
   symlinkSync(join(home, 'lib'), join(dir, 'lib'));
   symlinkSync(join(home, 'plugin'), join(dir, 'plugin'));
   const http = await freePort();
   const https = await freePort();
   const config = parseProperties(files['config.properties']);
-  const moves = {
+  const configMoves = {
     'http-server.http.port': [config['http-server.http.port'], http],
-    'discovery.uri': [config['discovery.uri'], `http://127.0.0.1:${http}`],
-    // One node here: the coordinator runs the query's tasks itself.
-    'node-scheduler.include-coordinator': [config['node-scheduler.include-coordinator'], 'true'],
+    'discovery.uri': [config['discovery.uri'], coordinatorUri ?? `http://127.0.0.1:${http}`],
   };
-  if (config['http-server.https.enabled'] === 'true') {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    writeFileSync(join(dir, 'tls.pem'), readFileSync(join(dir, 'key.pem'), 'utf8') + readFileSync(join(dir, 'cert.pem'), 'utf8'));
-    moves['http-server.https.port'] = [config['http-server.https.port'], https];
-    moves['http-server.https.keystore.path'] = [config['http-server.https.keystore.path'], join(dir, 'tls.pem')];
-  }
-  for (const [key, [, to]] of Object.entries(moves)) config[key] = to;
-  writeFileSync(join(dir, 'etc', 'config.properties'), writeProperties(config));
-  writeFileSync(join(dir, 'etc', 'log.properties'), files['log.properties']);
-  writeFileSync(join(dir, 'etc', 'catalog', 'lakehouse.properties'), catalog(files['lakehouse.properties']));
+  // One node here: the coordinator runs the query's tasks itself.
+  if (config.coordinator === 'true' && !withWorkers) configMoves['node-scheduler.include-coordinator'] = [config['node-scheduler.include-coordinator'], 'true'];
+  for (const [key, [to, why]] of Object.entries(extra)) configMoves[`${key} (${why})`] = [config[key], to];
   const password = randomBytes(12).toString('hex');
-  if (files['password-authenticator.properties']) {
-    const auth = parseProperties(files['password-authenticator.properties']);
-    const salt = randomBytes(16);
-    // Trino's file authenticator, PBKDF2 form: <iterations>:<salt hex>:<hash hex> (EncryptionUtil 476: PBKDF2WithHmacSHA1).
-    writeFileSync(join(dir, 'password.db'), `tester:1000:${salt.toString('hex')}:${pbkdf2Sync(password, salt, 1000, 32, 'sha1').toString('hex')}\n`);
-    moves['file.password-file'] = [auth['file.password-file'], join(dir, 'password.db')];
-    auth['file.password-file'] = join(dir, 'password.db');
-    writeFileSync(join(dir, 'etc', 'password-authenticator.properties'), writeProperties(auth));
+  if (config['http-server.https.enabled'] === 'true') {
+    mkdirSync(join(etc, 'tls'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    // The Key Vault secret trino-tls-pem: key and certificate, PEM, in one file (here self-signed).
+    writeFileSync(join(etc, 'tls', 'tls.pem'), readFileSync(join(dir, 'key.pem'), 'utf8') + readFileSync(join(dir, 'cert.pem'), 'utf8'));
+    configMoves['http-server.https.port'] = [config['http-server.https.port'], https];
   }
+  if (files['password-authenticator.properties']) {
+    // The Key Vault secret trino-password-db; Trino's file authenticator, PBKDF2 form:
+    // <user>:<iterations>:<salt hex>:<hash hex> (EncryptionUtil 476: PBKDF2WithHmacSHA1).
+    mkdirSync(join(etc, 'auth'));
+    const line = (user) => {
+      const salt = randomBytes(16);
+      return `${user}:1000:${salt.toString('hex')}:${pbkdf2Sync(password, salt, 1000, 32, 'sha1').toString('hex')}\n`;
+    };
+    writeFileSync(join(etc, 'auth', 'password.db'), users.map(line).join(''));
+  }
+  for (const [key, [, to]] of Object.entries(configMoves)) config[key.split(' ')[0]] = to;
+  const moves = { '/etc/trino/ in every file': ['/etc/trino/', `${etc}/`], ...configMoves };
+  const local = (text) => text.replaceAll('/etc/trino/', `${etc}/`);
+  for (const [name, text] of Object.entries(files)) {
+    if (name === 'config.properties' || name === 'jvm.config' || name === 'node.properties') continue;
+    const isCatalog = name.endsWith('.properties') && parseProperties(text)['connector.name'];
+    writeFileSync(join(etc, isCatalog ? 'catalog' : '', name), local(isCatalog ? catalog(text) : text));
+  }
+  writeFileSync(join(etc, 'config.properties'), local(writeProperties(config)));
   const node = parseProperties(files['node.properties']);
   moves['node.data-dir'] = [node['node.data-dir'], join(dir, 'data')];
   node['node.data-dir'] = join(dir, 'data');
