@@ -30,6 +30,16 @@ export const BREAKS = {
     what: "the sink's iceberg.catalog.type is misspelt iceberg.catalog.typ (Iceberg then falls back to a Hive catalog)",
     connector: ({ 'iceberg.catalog.type': type, ...rest }) => ({ ...rest, 'iceberg.catalog.typ': type }),
   },
+  'dead-letter-off': {
+    stage: 'connector task',
+    what: "the sink has no errors.tolerance (Connect's default none): the record that is not JSON stops the task",
+    connector: ({ 'errors.tolerance': _, ...rest }) => rest,
+  },
+  'secret-role': {
+    stage: 'connector task',
+    what: "the Connect service account's Role names another Secret than the one the sink's credential reads",
+    rbac: (objects) => objects.map((o) => (o.kind === 'Role' ? { ...o, rules: o.rules.map((r) => ({ ...r, resourceNames: r.resourceNames?.map((n) => `${n}-other`) })) } : o)),
+  },
   'trino-catalog-key': {
     stage: 'trino',
     what: "Trino's catalog file has iceberg.rest-catalog.warehous for iceberg.rest-catalog.warehouse",
@@ -150,8 +160,10 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   const catalogName = trinoCatalogs[0].replace(/\.properties$/, '');
   // What the loopback Kubernetes API needs: the RBAC objects, the service account Strimzi creates
   // for the cluster (<name>-connect), and the Secrets the ExternalSecrets would make (their keys).
+  let rbac = [...connect.all('Role'), ...connect.all('RoleBinding')];
+  for (const name of breaks) rbac = BREAKS[name].rbac?.(rbac) ?? rbac;
   const kubernetes = {
-    rbac: [...connect.all('Role'), ...connect.all('RoleBinding')],
+    rbac,
     serviceAccount: { namespace: cluster.metadata.namespace, name: `${cluster.metadata.name}-connect` },
     secrets: connect.all('ExternalSecret').map((e) => ({ namespace: e.metadata.namespace, name: e.spec.target?.name ?? e.metadata.name, keys: e.spec.data.map((d) => d.secretKey) })),
   };

@@ -242,7 +242,14 @@ async function main() {
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
   const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
   await stage('connector task', async () => {
-    await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
+    await waitFor('the worker to accept the connector', 60000, async () => {
+      const response = await fetch(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) });
+      if (response.ok) return true;
+      const text = (await response.text()).slice(0, 300);
+      // 409: the workers are rebalancing, so try again; anything else is the worker refusing the configuration.
+      if (response.status === 409) throw new Error(`HTTP 409 ${text}`);
+      throw new Fatal(`the worker refuses ${connector.name}: HTTP ${response.status} ${text}`);
+    });
     const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
       const current = await status();
       if (failedTask(current)) return current;
