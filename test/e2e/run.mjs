@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
 import { catalogCredentials } from './catalog-credentials.mjs';
+import { deadLetterProblems, POISON, readDeadLetter } from './dead-letter.mjs';
 import { kubernetesApi } from './kubernetes-api.mjs';
 import { BREAKS, loopbackConfig, StageError } from './rewrites.mjs';
 
@@ -275,7 +276,9 @@ async function main() {
     const total = good(produced.slice(0, i + 1).flat()).length;
     snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
   }
-  const deadLetter = await stage('dead-letter topic', () => readDeadLetter(jvm, local.bootstrap, connector.deadLetterTopic));
+  // Read while Trino starts and answers: the console consumer is a JVM of its own (its stage shows what is left).
+  const deadLetterRead = readDeadLetter(jvm, local.bootstrap, connector.deadLetterTopic);
+  deadLetterRead.catch(() => {});
 
   const rows = await stage('trino', async () => {
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
@@ -293,6 +296,8 @@ async function main() {
     const count = await q(`SELECT count(*) FROM ${fq}."${table}$snapshots"`);
     return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
   });
+
+  const deadLetter = await stage('dead-letter topic', () => deadLetterRead);
 
   await stage('assert', async () => {
     const expected = good(produced.flat()).map((r) => [r.id, r.name, r.amount ?? null]);
@@ -321,9 +326,6 @@ async function catalogToken() {
 
 /** The head of a failed connector or task's stack trace, as Connect's status API reports it. */
 const traceOf = (failed) => (failed.trace ?? '').split('\n').slice(0, 6).join('\n');
-
-/** A record whose value is not JSON (a cut-short object): JsonConverter cannot read it. */
-const POISON = { key: 'poison', value: '{"id": 6, "name": "zeta", "amo' };
 
 /** The Secrets the ExternalSecrets make, with this run's client as their values. */
 function secretsOf(externalSecrets) {
@@ -363,29 +365,6 @@ async function rotateCredential({ credentials, kubernetes, connectBase, connecto
   });
   const reads = kubernetes.requests.filter((r) => r.at >= rotatedAt).length;
   console.log(`    ${connector.name}: restarted; ${reads} Secret read(s) since the rotation, tokens now taken with the rotated secret`);
-}
-
-/** The first record of the dead-letter topic, with its headers, read with Kafka's console consumer. */
-async function readDeadLetter(jvm, bootstrap, topic) {
-  const FIELD = '<<field>>';
-  const HEADER = '<<header>>';
-  const args = ['--bootstrap-server', bootstrap, '--topic', topic, '--from-beginning', '--max-messages', '1', '--timeout-ms', '30000'];
-  for (const p of ['print.headers=true', 'print.key=true', `key.separator=${FIELD}`, `headers.separator=${HEADER}`]) args.push('--formatter-property', p);
-  const out = execFileSync('java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.consumer.ConsoleConsumer', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
-  const [headers, key, value] = out.replace(/\n$/, '').split(FIELD);
-  if (value === undefined) throw new Error(`${topic}: no record within 30 s`);
-  return { key, value, headers: Object.fromEntries(headers.split(HEADER).map((h) => [h.slice(0, h.indexOf(':')), h.slice(h.indexOf(':') + 1)])) };
-}
-
-/** What is wrong with the dead-letter record: it must be the poison record, with Connect's context headers. */
-function deadLetterProblems(record, { topic, connector }) {
-  const h = record.headers;
-  const problems = [];
-  if (record.key !== POISON.key || record.value !== POISON.value) problems.push(`the dead-letter topic holds ${record.key}|${record.value}, expected the record that is not JSON`);
-  const expected = { '__connect.errors.topic': topic, '__connect.errors.connector.name': connector, '__connect.errors.stage': 'VALUE_CONVERTER', '__connect.errors.class.name': 'org.apache.kafka.connect.json.JsonConverter', '__connect.errors.exception.class.name': 'org.apache.kafka.connect.errors.DataException' };
-  for (const [k, v] of Object.entries(expected)) if (h[k] !== v) problems.push(`dead-letter header ${k} is ${h[k] ?? 'missing'}, expected ${v}`);
-  if (!/^\d+$/.test(h['__connect.errors.offset'] ?? '')) problems.push(`dead-letter header __connect.errors.offset is ${h['__connect.errors.offset'] ?? 'missing'}`);
-  return problems;
 }
 
 /** Produces `records` to `topic` with Kafka's console producer, keyed by id, in one request; a record with `value` is sent as that text. */
