@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KAFKA_VERSION, STRIMZI_VERSION } from '../charts/kafka-connect/versions';
+// @ts-expect-error plain ESM helper shared with the import script
 import { pinnedJson } from '../scripts/pinned.mjs';
-import { envNames, find, synthOne } from './helpers';
+import { envNames, find, root, synthOne } from './helpers';
 
-const root = join(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 /** Every `<version>` of an org.apache.kafka dependency in a pom, and its `kafka.version` property. */
 const kafkaVersionsOf = (pom: string) => [

@@ -52,6 +52,10 @@ export class KafkaConnectChart extends PlatformChart {
       if (!granted.includes(sink.namespace)) {
         throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.namespace`, sink.namespace, `must be one of the namespaces Polaris grants kafka-connect (components.polaris.consumers.kafka-connect.namespaces: ${granted.join(', ') || 'none'})`);
       }
+      // Connect refuses a sink whose dead-letter topic it would also consume (SinkConnectorConfig.validate).
+      if (sink.topicsRegex && new RegExp(`^(?:${sink.topicsRegex})$`).test(deadLetterTopic(sink))) {
+        throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.topicsRegex`, sink.topicsRegex, `must not match the sink's dead-letter topic ${deadLetterTopic(sink)}`);
+      }
     });
 
     const namespace = workloadNamespaces.kafkaConnect;
@@ -79,12 +83,6 @@ export class KafkaConnectChart extends PlatformChart {
       status: `${CONNECT_CLUSTER}-connect-status`,
     };
     const controlTopic = (sink: SinkSettings) => `${CONNECT_CLUSTER}-iceberg-control-${sink.name}`;
-    settings.sinks.forEach((sink, i) => {
-      // Connect refuses a sink whose dead-letter topic it would also consume (SinkConnectorConfig.validate).
-      if (sink.topicsRegex && new RegExp(`^(?:${sink.topicsRegex})$`).test(deadLetterTopic(sink))) {
-        throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.topicsRegex`, sink.topicsRegex, `must not match the sink's dead-letter topic ${deadLetterTopic(sink)}`);
-      }
-    });
     this.topicsJob(namespace, labels, settings, [
       // Connect's internal topics: compacted, with the partition counts Connect itself uses by default.
       { name: topics.configs, partitions: 1, compact: true },
