@@ -28,12 +28,33 @@ describe.each(envNames)('Kafka Connect in %s', (env) => {
     expect(contractViolations(objects(result), result.ledger!, outputs)).toEqual([]);
   });
 
-  it('keeps the Polaris credential in Key Vault and reads it through the env config provider, never inline', () => {
-    expect(connect.spec.config['config.providers.env.class']).toBe('org.apache.kafka.common.config.provider.EnvVarConfigProvider');
+  it('reads the Polaris credential from its Secret through the Kubernetes Secret config provider when a task starts, never from the environment', () => {
+    expect(connect.spec.config).toMatchObject({ 'config.providers': 'secrets', 'config.providers.secrets.class': 'io.strimzi.kafka.KubernetesSecretConfigProvider' });
+    expect(connect.spec.template.connectContainer.env).toBeUndefined();
     const sink = find(result, 'KafkaConnector', settings.sinks[0].name, 'kafka-connect');
-    expect(sink.spec.config['iceberg.catalog.credential']).toBe('${env:POLARIS_CLIENT_ID}:${env:POLARIS_CLIENT_SECRET}');
-    const secret = connect.spec.template.connectContainer.env[0].valueFrom.secretKeyRef.name;
-    expect(find(result, 'ExternalSecret', secret, 'kafka-connect').spec.data.map((d: any) => d.remoteRef.key).sort()).toEqual(['polaris-kafka-connect-client-id', 'polaris-kafka-connect-client-secret']);
+    expect(sink.spec.config['iceberg.catalog.credential']).toBe('${secrets:kafka-connect/kafka-connect-polaris:clientId}:${secrets:kafka-connect/kafka-connect-polaris:clientSecret}');
+    expect(find(result, 'ExternalSecret', 'kafka-connect-polaris', 'kafka-connect').spec.data.map((d: any) => d.remoteRef.key).sort()).toEqual(['polaris-kafka-connect-client-id', 'polaris-kafka-connect-client-secret']);
+  });
+
+  it('lets the Connect service account get exactly the credential Secret, and nothing else', () => {
+    const role = objects(result).filter((o: any) => o.kind === 'Role' && o.metadata.namespace === 'kafka-connect');
+    expect(role.map((r: any) => r.rules)).toEqual([[{ apiGroups: [''], resources: ['secrets'], resourceNames: ['kafka-connect-polaris'], verbs: ['get'] }]]);
+    const bindings = objects(result).filter((o: any) => o.kind === 'RoleBinding' && o.metadata.namespace === 'kafka-connect');
+    expect(bindings.map((b: any) => [b.roleRef.name, b.subjects])).toEqual([[role[0].metadata.name, [{ kind: 'ServiceAccount', name: 'lakehouse-connect', namespace: 'kafka-connect' }]]]);
+  });
+
+  it('sends records Connect cannot convert to a dead-letter topic with context headers, and restarts a failed task a bounded number of times', () => {
+    for (const s of settings.sinks) {
+      const c = find(result, 'KafkaConnector', s.name, 'kafka-connect');
+      expect(c.spec.autoRestart).toEqual({ enabled: true, maxRestarts: 7 });
+      expect(c.spec.config).toMatchObject({
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': `lakehouse-dlq-${s.name}`,
+        'errors.deadletterqueue.topic.replication.factor': String(settings.replicationFactor ?? 3),
+        'errors.deadletterqueue.context.headers.enable': 'true',
+        'errors.log.enable': 'true',
+      });
+    }
   });
 
   it('lands each sink in its table through Polaris, keyless (ADLSFileIO, no vended credentials), exactly once', () => {
@@ -68,9 +89,10 @@ describe.each(envNames)('Kafka Connect in %s', (env) => {
     expect(job.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/sync-wave': '0' });
     expect(Number(connect.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(0);
     const script = job.spec.template.spec.containers[0].command[2];
-    for (const topic of ['lakehouse-connect-configs', 'lakehouse-connect-offsets', 'lakehouse-connect-status', ...settings.sinks.map((s: any) => `lakehouse-iceberg-control-${s.name}`)]) {
+    for (const topic of ['lakehouse-connect-configs', 'lakehouse-connect-offsets', 'lakehouse-connect-status', ...settings.sinks.flatMap((s: any) => [`lakehouse-iceberg-control-${s.name}`, `lakehouse-dlq-${s.name}`])]) {
       expect(script).toContain(`--create --if-not-exists --topic ${topic} `);
     }
+    expect(script).toMatch(new RegExp(`--topic lakehouse-dlq-${settings.sinks[0].name} --partitions 1 --replication-factor ${settings.replicationFactor ?? 3}( |$)`));
     expect(script).toMatch(/--topic lakehouse-connect-configs --partitions 1 --replication-factor \d --config cleanup.policy=compact/);
   });
 });
@@ -82,6 +104,10 @@ describe('Kafka Connect refuses what cannot work', () => {
       e.components['kafka-connect'].sinks[0].table = 'curated.events';
     }, "environments/dev.ts: components.kafka-connect.sinks.0.namespace (\"curated\") must be one of the namespaces Polaris grants kafka-connect (components.polaris.consumers.kafka-connect.namespaces: raw)"],
     ['both a table and a route field', (e: any) => (e.components['kafka-connect'].sinks[0].routeField = 'table'), 'environments/dev.ts: components.kafka-connect.sinks.0.table ("raw.events") must be given, or routeField, not both'],
+    ['a topics regex that would also read the dead-letter topic', (e: any) => {
+      e.components['kafka-connect'].sinks[0].topics = [];
+      e.components['kafka-connect'].sinks[0].topicsRegex = 'lakehouse-.*';
+    }, 'environments/dev.ts: components.kafka-connect.sinks.0.topicsRegex ("lakehouse-.*") must not match the sink\'s dead-letter topic lakehouse-dlq-events-to-iceberg'],
     ['no WarpStream', (e: any) => delete e.components.warpstream, 'environments/dev.ts: components.warpstream (missing) must be deployed: Kafka Connect reads and writes its topics there'],
   ])('%s', (_, change, message) => {
     const result = synthVariant('dev', change);

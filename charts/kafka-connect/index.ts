@@ -16,6 +16,7 @@ import { POLARIS } from '../polaris/constants';
 import { WARPSTREAM_PORTS } from '../warpstream/agent';
 import { WarpstreamChart } from '../warpstream';
 import { KafkaConnectSettings, SinkSettings } from './settings';
+import { KAFKA_VERSION } from './versions';
 
 /** The Strimzi Kafka image user (uid 1001). */
 const KAFKA_UID = 1001;
@@ -23,8 +24,12 @@ const KAFKA_UID = 1001;
 /** The KafkaConnect cluster name; Strimzi derives the service account `<name>-connect` from it. */
 export const CONNECT_CLUSTER = 'lakehouse';
 
-/** Environment variables the connector configuration reads through Kafka's EnvVarConfigProvider. */
-const ENV = { clientId: 'POLARIS_CLIENT_ID', clientSecret: 'POLARIS_CLIENT_SECRET' } as const;
+/**
+ * The config provider that reads the Polaris credential from its Kubernetes Secret each time a
+ * connector or task starts, so a restarted task picks up a rotated secret (Strimzi's
+ * kafka-kubernetes-config-provider 1.2.2, which Strimzi 1.2.0's Kafka images ship).
+ */
+export const SECRET_PROVIDER = { name: 'secrets', class: 'io.strimzi.kafka.KubernetesSecretConfigProvider' } as const;
 /** At most this long between put() calls on an idle topic: well under the shortest sink commit interval (10 s). */
 const OFFSET_FLUSH_INTERVAL_MS = 5000;
 
@@ -46,6 +51,10 @@ export class KafkaConnectChart extends PlatformChart {
     settings.sinks.forEach((sink, i) => {
       if (!granted.includes(sink.namespace)) {
         throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.namespace`, sink.namespace, `must be one of the namespaces Polaris grants kafka-connect (components.polaris.consumers.kafka-connect.namespaces: ${granted.join(', ') || 'none'})`);
+      }
+      // Connect refuses a sink whose dead-letter topic it would also consume (SinkConnectorConfig.validate).
+      if (sink.topicsRegex && new RegExp(`^(?:${sink.topicsRegex})$`).test(deadLetterTopic(sink))) {
+        throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.topicsRegex`, sink.topicsRegex, `must not match the sink's dead-letter topic ${deadLetterTopic(sink)}`);
       }
     });
 
@@ -80,7 +89,9 @@ export class KafkaConnectChart extends PlatformChart {
       { name: topics.offsets, partitions: 25, compact: true },
       { name: topics.status, partitions: 5, compact: true },
       ...settings.sinks.map((s) => ({ name: controlTopic(s), partitions: 1, compact: false })),
+      ...settings.sinks.map((s) => ({ name: deadLetterTopic(s), partitions: 1, compact: false })),
     ], warpstream.bootstrapServers);
+    const credentialReader = this.secretReader(namespace, labels, serviceAccount, credentials.secretName);
 
     const metrics = new k8s.KubeConfigMap(this, 'metrics', {
       metadata: { name: `${CONNECT_CLUSTER}-connect-metrics`, namespace, labels },
@@ -116,6 +127,8 @@ export class KafkaConnectChart extends PlatformChart {
         },
       },
       spec: {
+        // Pinned, not the operator's default (which moves with Strimzi upgrades); the image's Kafka.
+        version: KAFKA_VERSION,
         replicas: settings.replicas,
         image: settings.image,
         bootstrapServers: warpstream.bootstrapServers,
@@ -131,10 +144,10 @@ export class KafkaConnectChart extends PlatformChart {
           'topic.creation.enable': false,
           'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
           'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-          // Secrets reach connector configuration as ${env:...} (Strimzi 1.x has no externalConfiguration).
-          'config.providers': 'env',
-          'config.providers.env.class': 'org.apache.kafka.common.config.provider.EnvVarConfigProvider',
-          'config.providers.env.param.allowlist.pattern': `^(${Object.values(ENV).join('|')})$`,
+          // Secrets reach connector configuration as ${secrets:<namespace>/<secret>:<key>}, read from
+          // the Kubernetes API when a task starts (not once per pod, as environment variables are).
+          'config.providers': SECRET_PROVIDER.name,
+          [`config.providers.${SECRET_PROVIDER.name}.class`]: SECRET_PROVIDER.class,
           // Sinks read only committed records of transactional producers.
           'consumer.isolation.level': 'read_committed',
           // The Iceberg sink answers the coordinator's commit requests only inside put(), and on an
@@ -158,13 +171,7 @@ export class KafkaConnectChart extends PlatformChart {
             securityContext: restrictedPod(KAFKA_UID),
             terminationGracePeriodSeconds: 60,
           },
-          connectContainer: {
-            env: [
-              { name: ENV.clientId, valueFrom: { secretKeyRef: { name: credentials.secretName, key: 'clientId' } } },
-              { name: ENV.clientSecret, valueFrom: { secretKeyRef: { name: credentials.secretName, key: 'clientSecret' } } },
-            ],
-            securityContext: restrictedContainer,
-          },
+          connectContainer: { securityContext: restrictedContainer },
           serviceAccount: { metadata: { annotations: identity.serviceAccountAnnotations } },
           podDisruptionBudget: { maxUnavailable: 1 },
         },
@@ -182,8 +189,11 @@ export class KafkaConnectChart extends PlatformChart {
         spec: {
           class: 'org.apache.iceberg.connect.IcebergSinkConnector',
           tasksMax: sink.tasksMax,
-          autoRestart: { enabled: true },
-          config: sinkConfig(sink, polaris, controlTopic(sink)),
+          // Bounded: Strimzi 1.2.0 restarts after 0, 2, 6, 12, 20, 30, 42, 56 and then every 60 minutes
+          // (AbstractConnectOperator.nextAutoRestartBackOffIntervalInMinutes); past maxRestarts the
+          // connector stays FAILED (Argo CD shows it Degraded) until someone restarts it.
+          autoRestart: { enabled: true, maxRestarts: sink.maxRestarts },
+          config: sinkConfig(sink, polaris, { controlTopic: controlTopic(sink), deadLetterTopic: deadLetterTopic(sink), replicationFactor: settings.replicationFactor, credential: credentialReader }),
         },
       });
     }
@@ -205,6 +215,25 @@ export class KafkaConnectChart extends PlatformChart {
         ],
       },
     });
+  }
+
+  /**
+   * Lets the Connect service account `get` exactly the credential Secret, which the Kubernetes
+   * Secret config provider reads (its README at 1.2.2: `get` on the named resource is all it
+   * needs). Returns the connector-side references to the Secret's keys.
+   */
+  private secretReader(namespace: string, labels: Record<string, string>, serviceAccount: string, secretName: string): (key: 'clientId' | 'clientSecret') => string {
+    const name = `${CONNECT_CLUSTER}-connect-read-${secretName}`;
+    new k8s.KubeRole(this, 'secret-reader', {
+      metadata: { name, namespace, labels },
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'secret-reader-binding', {
+      metadata: { name, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+    });
+    return (key) => `\${${SECRET_PROVIDER.name}:${namespace}/${secretName}:${key}}`;
   }
 
   /** Creates the topics Connect and the sinks need, before the workers start; idempotent (--if-not-exists). */
@@ -265,11 +294,23 @@ export class KafkaConnectChart extends PlatformChart {
   }
 }
 
+/** Where a sink's records go that Connect cannot convert or transform. */
+export const deadLetterTopic = (sink: SinkSettings) => `${CONNECT_CLUSTER}-dlq-${sink.name}`;
+
+interface SinkTopology {
+  readonly controlTopic: string;
+  readonly deadLetterTopic: string;
+  readonly replicationFactor: number;
+  /** The connector-side reference to a key of the credential Secret. */
+  readonly credential: (key: 'clientId' | 'clientSecret') => string;
+}
+
 /**
  * The Iceberg sink configuration (Apache Iceberg 1.10 kafka-connect docs; keys checked by
- * test/kafka-connect/ConnectConfigCheck.java against the sink's own ConfigDef).
+ * test/kafka-connect/ConnectConfigCheck.java against the sink's own ConfigDef and Connect's).
  */
-export function sinkConfig(sink: SinkSettings, polaris: ReturnType<PolarisChart['consumer']>, controlTopic: string): Record<string, string> {
+export function sinkConfig(sink: SinkSettings, polaris: ReturnType<PolarisChart['consumer']>, topology: SinkTopology): Record<string, string> {
+  const { controlTopic, credential } = topology;
   return {
     ...(sink.topicsRegex ? { 'topics.regex': sink.topicsRegex } : { topics: sink.topics.join(',') }),
     ...(sink.table ? { 'iceberg.tables': sink.table } : { 'iceberg.tables.dynamic-enabled': 'true', 'iceberg.tables.route-field': sink.routeField! }),
@@ -282,7 +323,7 @@ export function sinkConfig(sink: SinkSettings, polaris: ReturnType<PolarisChart[
     'iceberg.catalog.uri': polaris.catalogUri,
     'iceberg.catalog.warehouse': polaris.warehouse,
     'iceberg.catalog.oauth2-server-uri': polaris.oauthTokenUri,
-    'iceberg.catalog.credential': `\${env:${ENV.clientId}}:\${env:${ENV.clientSecret}}`,
+    'iceberg.catalog.credential': `${credential('clientId')}:${credential('clientSecret')}`,
     'iceberg.catalog.scope': polaris.scope,
     ...Object.fromEntries(Object.entries(polaris.headers).map(([k, v]) => [`iceberg.catalog.header.${k}`, v])),
     // Data files go to the lake with the workload identity; no vended credentials are asked for.
@@ -290,5 +331,17 @@ export function sinkConfig(sink: SinkSettings, polaris: ReturnType<PolarisChart[
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.schemas.enable': 'false',
     'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
+    // A record the converter or a transform cannot handle goes to the dead-letter topic with
+    // __connect.errors.* headers (topic, partition, offset, stage, exception) instead of failing
+    // the task. Connect covers only those stages: the Iceberg sink 1.10 reports nothing through
+    // ErrantRecordReporter, so a record that fails inside put() (valid JSON that is not an
+    // object, a value the table's column type cannot take) still fails the task.
+    'errors.tolerance': 'all',
+    'errors.deadletterqueue.topic.name': topology.deadLetterTopic,
+    'errors.deadletterqueue.topic.replication.factor': String(topology.replicationFactor),
+    'errors.deadletterqueue.context.headers.enable': 'true',
+    // Each tolerated failure is logged with its topic, partition and offset, not the record's content.
+    'errors.log.enable': 'true',
+    'errors.log.include.messages': 'false',
   };
 }

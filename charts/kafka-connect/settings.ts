@@ -23,6 +23,13 @@ const sink = z
     /** How often the sink commits to Iceberg (iceberg.control.commit.interval-ms). */
     commitIntervalSeconds: z._default(integer(10, 3600), 300),
     tasksMax: z._default(integer(1, 100), 1),
+    /**
+     * How many times Strimzi restarts a failed connector or task before leaving it failed
+     * (KafkaConnector autoRestart.maxRestarts). 7 restarts span about two hours of Strimzi's
+     * back-off (after 0, 2, 6, 12, 20, 30 and 42 minutes): long enough to ride out a catalog
+     * outage, short enough that a record failing inside the sink does not loop forever.
+     */
+    maxRestarts: z._default(integer(1, 100), 7),
   })
   .check(
     z.superRefine((s, ctx) => {

@@ -9,6 +9,8 @@ import { BREAKS } from './rewrites.mjs';
 const EXPECTED = {
   'table-route': [/FAILED at stage "commit batch 1"/, /the sink wrote raw\.event, but environments\/\w+\.ts routes the topic to raw\.events/],
   'sink-catalog-key': [/FAILED at stage "connector task"/, /Cannot initialize Catalog implementation org\.apache\.iceberg\.hive\.HiveCatalog/],
+  'dead-letter-off': [/FAILED at stage "connector task"/, /Tolerance exceeded in error handler/],
+  'secret-role': [/FAILED at stage "connector task"/, /Failed to retrieve Secret kafka-connect-polaris from Kubernetes namespace kafka-connect/],
   'trino-catalog-key': [/FAILED at stage "trino"/, /Configuration property 'iceberg\.rest-catalog\.warehous' was not used/],
 };
 

@@ -30,6 +30,16 @@ export const BREAKS = {
     what: "the sink's iceberg.catalog.type is misspelt iceberg.catalog.typ (Iceberg then falls back to a Hive catalog)",
     connector: ({ 'iceberg.catalog.type': type, ...rest }) => ({ ...rest, 'iceberg.catalog.typ': type }),
   },
+  'dead-letter-off': {
+    stage: 'connector task',
+    what: "the sink has no errors.tolerance (Connect's default none): the record that is not JSON stops the task",
+    connector: ({ 'errors.tolerance': _, ...rest }) => rest,
+  },
+  'secret-role': {
+    stage: 'connector task',
+    what: "the Connect service account's Role names another Secret than the one the sink's credential reads",
+    rbac: (objects) => objects.map((o) => (o.kind === 'Role' ? { ...o, rules: o.rules.map((r) => ({ ...r, resourceNames: r.resourceNames?.map((n) => `${n}-other`) })) } : o)),
+  },
   'trino-catalog-key': {
     stage: 'trino',
     what: "Trino's catalog file has iceberg.rest-catalog.warehous for iceberg.rest-catalog.warehouse",
@@ -41,12 +51,17 @@ export const BREAKS = {
 function objectsOf(dist, env, component) {
   const dir = join(dist, env, component);
   const objects = readdirSync(dir).map((f) => YAML.parse(readFileSync(join(dir, f), 'utf8')));
-  return (kind, name) => {
+  const one = (kind, name) => {
     const found = objects.filter((o) => o.kind === kind && (!name || o.metadata.name === name));
     if (found.length !== 1) throw new StageError('config', `dist/${env}/${component}/ has ${found.length} ${kind}${name ? ` named ${name}` : ''}, expected one`);
     return found[0];
   };
+  one.all = (kind) => objects.filter((o) => o.kind === kind);
+  return one;
 }
+
+/** Strimzi's Kubernetes Secret config provider (kafka-kubernetes-config-provider, in Strimzi's Kafka images). */
+const KUBERNETES_SECRET_PROVIDER = 'io.strimzi.kafka.KubernetesSecretConfigProvider';
 
 /**
  * The configuration the loopback run uses, derived from dist/<env>/: the Connect worker's and the
@@ -87,6 +102,11 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   // Strimzi sets the REST listener and the plugin path itself; these are the loopback equivalents.
   worker.listeners = `http://127.0.0.1:${local.connectPort}`;
   worker['plugin.path'] = local.pluginPath;
+  // The Kubernetes Secret config provider keeps its class; only where its client finds the API moves.
+  const secretProviders = String(worker['config.providers'] ?? '').split(',').map((p) => p.trim()).filter((p) => worker[`config.providers.${p}.class`] === KUBERNETES_SECRET_PROVIDER);
+  for (const name of secretProviders) {
+    rewrites.push({ file: clusterFile, key: `config.providers.${name} (the provider's Kubernetes client)`, from: 'the in-cluster API with the pod service account token', to: local.kubernetesApi, why: 'a loopback Kubernetes API serves the ExternalSecrets\' Secrets and enforces the generated Role and RoleBinding' });
+  }
 
   const sinks = intent.sinks.map((sink) => {
     const object = connect('KafkaConnector', sink.name);
@@ -99,7 +119,8 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
     move(file, config, 'iceberg.catalog.oauth2-server-uri', handle.oauthTokenUri, local.tokenUri, { ...source, text: "the stand-in's own OAuth2 client-credentials endpoint" });
     move(file, config, 'iceberg.catalog.io-impl', 'org.apache.iceberg.azure.adlsv2.ADLSFileIO', 'org.apache.iceberg.hadoop.HadoopFileIO', 'a local warehouse folder stands in for ADLS');
     move(file, config, 'iceberg.control.commit.interval-ms', undefined, local.commitIntervalMs, 'commit every few seconds so the run takes a minute');
-    return { name: sink.name, file, config: { 'connector.class': object.spec.class, 'tasks.max': String(object.spec.tasksMax), ...config } };
+    move(file, config, 'errors.deadletterqueue.topic.replication.factor', undefined, 1, 'one broker holds one replica');
+    return { name: sink.name, file, deadLetterTopic: config['errors.deadletterqueue.topic.name'], config: { 'connector.class': object.spec.class, 'tasks.max': String(object.spec.tasksMax), ...config } };
   });
 
   const job = connect('Job');
@@ -137,5 +158,14 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   catalog['local.location'] = '/';
   rewrites.push({ file: catalogFile, key: 'fs.native-local.enabled, local.location', from: '(absent)', to: 'true, /', why: "Trino's local file system reads the stand-in warehouse" });
   const catalogName = trinoCatalogs[0].replace(/\.properties$/, '');
-  return { worker, sinks, topicCommands, trinoFiles: trino.data, trinoCatalog: catalogName, trinoCatalogText: writeProperties(catalog), rewrites };
+  // What the loopback Kubernetes API needs: the RBAC objects, the service account Strimzi creates
+  // for the cluster (<name>-connect), and the Secrets the ExternalSecrets would make (their keys).
+  let rbac = [...connect.all('Role'), ...connect.all('RoleBinding')];
+  for (const name of breaks) rbac = BREAKS[name].rbac?.(rbac) ?? rbac;
+  const kubernetes = {
+    rbac,
+    serviceAccount: { namespace: cluster.metadata.namespace, name: `${cluster.metadata.name}-connect` },
+    secrets: connect.all('ExternalSecret').map((e) => ({ namespace: e.metadata.namespace, name: e.spec.target?.name ?? e.metadata.name, keys: e.spec.data.map((d) => d.secretKey) })),
+  };
+  return { worker, sinks, topicCommands, kubernetes, trinoFiles: trino.data, trinoCatalog: catalogName, trinoCatalogText: writeProperties(catalog), rewrites };
 }

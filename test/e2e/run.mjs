@@ -3,8 +3,13 @@
 //
 //   Kafka 4.3.1, one KRaft node (stands in for WarpStream)
 //     -> Kafka Connect 4.3.1 + the Iceberg sink of images/kafka-connect/pom.xml, the connector of dist/
-//     -> Iceberg's REST catalog server (stands in for Polaris), a local warehouse (stands in for ADLS)
+//        (its credential read by Strimzi's Kubernetes Secret config provider from a loopback Kubernetes API)
+//     -> Iceberg's REST catalog server (stands in for Polaris, behind a client-credentials check),
+//        a local warehouse (stands in for ADLS)
 //     -> Trino of the pinned release with the catalog file of dist/
+//
+// On the way: a record that is not JSON lands in the sink's dead-letter topic while the good ones
+// reach the table, and the catalog credential is rotated under the running sink (task restart).
 //
 // Only endpoints, the FileIO and the commit interval are rewritten (test/e2e/rewrites.mjs; each is
 // printed). Every stage has a bounded wait and fails naming itself; every process is stopped by
@@ -19,6 +24,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
+import { catalogCredentials } from './catalog-credentials.mjs';
+import { deadLetterProblems, POISON, readDeadLetter } from './dead-letter.mjs';
+import { kubernetesApi } from './kubernetes-api.mjs';
 import { BREAKS, loopbackConfig, StageError } from './rewrites.mjs';
 
 const { values: options } = parseArgs({
@@ -32,10 +40,13 @@ const times = [];
 const programs = [];
 /** Folders this run made, removed at the end. */
 const folders = [];
+/** Loopback stand-ins served from this process, closed at the end. */
+const servers = [];
 let catalogBase;
 const work = mkdtempSync(join(tmpdir(), 'lakehouse-e2e-'));
 folders.push(work);
-// A made-up client: the stand-in issues a token to any client; the real config provider resolves these.
+// A made-up client: the catalog stand-in's credentials check knows it; Trino reads it from its
+// environment, the sink from the loopback Kubernetes API through the real config provider.
 const CLIENT = { POLARIS_CLIENT_ID: 'e2e-client', POLARIS_CLIENT_SECRET: randomBytes(16).toString('hex') };
 
 /** A failure of the current stage that no retry can mend (a probe throws it to stop waiting). */
@@ -118,16 +129,19 @@ async function main() {
   const sink = tools.intent.sinks[0];
   if (!sink?.table) throw new StageError('config', `environments/${options.env}.ts: the end-to-end test needs a kafka-connect sink with a fixed table`);
   const [namespace, table] = sink.table.split('.');
-  const ports = Object.fromEntries(await Promise.all(['broker', 'controller', 'catalog', 'connect'].map(async (k) => [k, await freePort()])));
+  const ports = Object.fromEntries(await Promise.all(['broker', 'controller', 'catalog', 'credentials', 'kubernetes', 'connect'].map(async (k) => [k, await freePort()])));
   const warehouse = join(work, 'warehouse');
   mkdirSync(warehouse);
   mkdirSync(join(work, 'plugins'));
   symlinkSync(tools.plugin, join(work, 'plugins', 'iceberg'));
   catalogBase = `http://127.0.0.1:${ports.catalog}`;
+  // The consumers reach the catalog through its client-credentials check; this run reads it directly.
+  const consumerCatalog = `http://127.0.0.1:${ports.credentials}`;
   const local = {
     bootstrap: `127.0.0.1:${ports.broker}`,
-    catalogUri: catalogBase,
-    tokenUri: `${catalogBase}/v1/oauth/tokens`,
+    catalogUri: consumerCatalog,
+    tokenUri: `${consumerCatalog}/v1/oauth/tokens`,
+    kubernetesApi: `http://127.0.0.1:${ports.kubernetes}`,
     connectPort: ports.connect,
     pluginPath: join(work, 'plugins'),
     commitIntervalMs: 2000,
@@ -200,27 +214,43 @@ async function main() {
     );
   });
 
+  let credentials;
   await stage('catalog', async () => {
     await waitFor('the Iceberg REST catalog', 60000, () => json(`${catalogBase}/v1/config`));
+    credentials = await catalogCredentials({ port: ports.credentials, upstream: catalogBase, clientId: CLIENT.POLARIS_CLIENT_ID, secret: CLIENT.POLARIS_CLIENT_SECRET });
+    servers.push(credentials);
     // The Polaris catalog creator makes the consumers' namespaces (charts/polaris/creator.py); the stand-in has no management API.
     const token = await catalogToken();
     await json(`${catalogBase}/v1/namespaces`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ namespace: [namespace], properties: {} }) });
   });
 
   const connectBase = `http://127.0.0.1:${ports.connect}`;
+  const connector = config.sinks[0];
+  let kubernetes;
   await stage('worker', async () => {
+    kubernetes = await kubernetesApi({ port: ports.kubernetes, ...config.kubernetes, secrets: secretsOf(config.kubernetes.secrets) });
+    servers.push(kubernetes);
+    if (!config.topicCommands.some((c) => c.topic === connector.deadLetterTopic)) throw new StageError('config', `${connector.file}: the dead-letter topic ${connector.deadLetterTopic ?? '(none)'} is not created by the topics Job`);
     writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
-    startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
+    // The config provider's Kubernetes client (fabric8) reads these instead of the pod's service account.
+    const kubernetesClient = { KUBERNETES_MASTER: kubernetes.url, KUBERNETES_AUTH_TOKEN: kubernetes.token, KUBERNETES_AUTH_TRYKUBECONFIG: 'false', KUBERNETES_AUTH_TRYSERVICEACCOUNT: 'false' };
+    startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: kubernetesClient });
     const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
     const wanted = config.sinks[0].config['connector.class'];
     if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
   });
 
-  const connector = config.sinks[0];
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
   const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
   await stage('connector task', async () => {
-    await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
+    await waitFor('the worker to accept the connector', 60000, async () => {
+      const response = await fetch(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) });
+      if (response.ok) return true;
+      const text = (await response.text()).slice(0, 300);
+      // 409: the workers are rebalancing, so try again; anything else is the worker refusing the configuration.
+      if (response.status === 409) throw new Error(`HTTP 409 ${text}`);
+      throw new Fatal(`the worker refuses ${connector.name}: HTTP ${response.status} ${text}`);
+    });
     const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
       const current = await status();
       if (failedTask(current)) return current;
@@ -232,15 +262,23 @@ async function main() {
 
   const produced = [
     [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }],
-    // The schema change: a new field the sink adds to the table (iceberg.tables.evolve-schema-enabled).
-    [{ id: 4, name: 'delta', amount: 12.5 }, { id: 5, name: 'epsilon', amount: 7.25 }],
+    // The schema change: a new field the sink adds to the table (iceberg.tables.evolve-schema-enabled),
+    // and between the good records one that is not JSON: the converter fails on it, Connect sends it
+    // to the dead-letter topic, and the task goes on.
+    [{ id: 4, name: 'delta', amount: 12.5 }, POISON, { id: 5, name: 'epsilon', amount: 7.25 }],
   ];
+  const good = (records) => records.filter((r) => r !== POISON);
   const snapshots = [];
   for (const [i, batch] of produced.entries()) {
+    // After the first commit, under a running sink: rotate the credential the way the README says.
+    if (i === 1) await stage('rotate credential', () => rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask }));
     await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
-    const total = produced.slice(0, i + 1).flat().length;
+    const total = good(produced.slice(0, i + 1).flat()).length;
     snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
   }
+  // Read while Trino starts and answers: the console consumer is a JVM of its own (its stage shows what is left).
+  const deadLetterRead = readDeadLetter(jvm, local.bootstrap, connector.deadLetterTopic);
+  deadLetterRead.catch(() => {});
 
   const rows = await stage('trino', async () => {
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
@@ -260,15 +298,24 @@ async function main() {
     return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
   });
 
+  const deadLetter = await stage('dead-letter topic', () => deadLetterRead);
+
   await stage('assert', async () => {
-    const expected = produced.flat().map((r) => [r.id, r.name, r.amount ?? null]);
+    const expected = good(produced.flat()).map((r) => [r.id, r.name, r.amount ?? null]);
     const problems = [];
     if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
     if (rows.columns.amount !== 'double') problems.push(`the evolved column amount is ${rows.columns.amount ?? 'missing'} in Trino, expected double (columns: ${JSON.stringify(rows.columns)})`);
     if (rows.snapshotCount !== produced.length) problems.push(`Trino sees ${rows.snapshotCount} snapshots, expected ${produced.length} (one commit per batch)`);
     if (new Set(snapshots).size !== produced.length) problems.push(`the catalog's snapshots per commit are not distinct: ${snapshots.join(', ')}`);
+    problems.push(...deadLetterProblems(deadLetter, { topic: sink.topics[0], connector: connector.name }));
+    const refusedTokens = credentials.tokenRequests.filter((r) => !r.ok);
+    if (refusedTokens.length) problems.push(`the catalog refused ${refusedTokens.length} token request(s): ${refusedTokens.map((r) => r.secret).join(', ')}`);
+    const refusedSecrets = kubernetes.requests.filter((r) => r.code !== 200);
+    if (refusedSecrets.length) problems.push(`the Kubernetes API refused ${refusedSecrets.map((r) => `${r.method} ${r.path} (${r.code})`).join(', ')}`);
     if (problems.length) throw new Error(problems.join('\n'));
     console.log(`  Trino reads ${rows.data.length} rows of ${config.trinoCatalog}.${sink.table}, column amount is ${rows.columns.amount}, ${rows.snapshotCount} snapshots`);
+    console.log(`  ${connector.deadLetterTopic} holds the record that is not JSON, from ${deadLetter.headers['__connect.errors.topic']} offset ${deadLetter.headers['__connect.errors.offset']}, stage ${deadLetter.headers['__connect.errors.stage']}, ${deadLetter.headers['__connect.errors.exception.class.name']}`);
+    console.log(`  credentials: ${kubernetes.requests.length} Secret reads, all allowed by the generated Role; ${credentials.tokenRequests.length} token requests, none refused (${[...new Set(credentials.tokenRequests.map((r) => r.secret))].join(', ')})`);
   });
 }
 
@@ -281,9 +328,49 @@ async function catalogToken() {
 /** The head of a failed connector or task's stack trace, as Connect's status API reports it. */
 const traceOf = (failed) => (failed.trace ?? '').split('\n').slice(0, 6).join('\n');
 
-/** Produces `records` to `topic` with Kafka's console producer, keyed by id, in one request. */
+/** The Secrets the ExternalSecrets make, with this run's client as their values. */
+function secretsOf(externalSecrets) {
+  const values = { clientId: CLIENT.POLARIS_CLIENT_ID, clientSecret: CLIENT.POLARIS_CLIENT_SECRET };
+  return Object.fromEntries(
+    externalSecrets.map((s) => {
+      const unknown = s.keys.filter((k) => !(k in values));
+      if (unknown.length) throw new StageError('config', `ExternalSecret ${s.name}: keys ${unknown.join(', ')} have no value in this run (it knows ${Object.keys(values).join(', ')})`);
+      return [`${s.namespace}/${s.name}`, Object.fromEntries(s.keys.map((k) => [k, values[k]]))];
+    }),
+  );
+}
+
+/**
+ * The rotation procedure of the README under a running sink: Polaris rotates the client secret
+ * (the new one is the main secret, the old one stays valid as the secondary), the Secret the
+ * config provider reads changes, and the connector's tasks are restarted through the REST API.
+ * Done when every task runs again and has taken a token with the new secret; any failed task or
+ * refused token request fails it.
+ */
+async function rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask }) {
+  const rotatedAt = Date.now();
+  const next = randomBytes(16).toString('hex');
+  credentials.rotate(next, 'the rotated secret');
+  const secret = Object.keys(kubernetes.secrets).find((k) => 'clientSecret' in kubernetes.secrets[k]);
+  kubernetes.update(secret, 'clientSecret', next);
+  await json(`${connectBase}/connectors/${connector.name}/restart?includeTasks=true`, { method: 'POST' });
+  await waitFor(`the restarted tasks of ${connector.name} to take a token with the rotated secret`, 60000, async () => {
+    const s = await status();
+    const failed = failedTask(s);
+    if (failed) throw new Fatal(`${connector.name} failed after the restart:\n${traceOf(failed)}`);
+    const since = credentials.tokenRequests.filter((r) => r.at >= rotatedAt);
+    const refused = since.find((r) => !r.ok);
+    if (refused) throw new Fatal(`a token request with ${refused.secret} was refused after the rotation`);
+    const running = s.tasks?.length > 0 && s.tasks.every((t) => t.state === 'RUNNING');
+    return running && since.some((r) => r.secret === 'the rotated secret') ? true : undefined;
+  });
+  const reads = kubernetes.requests.filter((r) => r.at >= rotatedAt).length;
+  console.log(`    ${connector.name}: restarted; ${reads} Secret read(s) since the rotation, tokens now taken with the rotated secret`);
+}
+
+/** Produces `records` to `topic` with Kafka's console producer, keyed by id, in one request; a record with `value` is sent as that text. */
 async function produce(jvm, bootstrap, topic, records) {
-  const input = records.map((r) => `${r.id}|${JSON.stringify(r)}`).join('\n') + '\n';
+  const input = records.map((r) => (r.value !== undefined ? `${r.key}|${r.value}` : `${r.id}|${JSON.stringify(r)}`)).join('\n') + '\n';
   execFileSync('java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.ConsoleProducer', '--bootstrap-server', bootstrap, '--topic', topic, '--property', 'parse.key=true', '--property', 'key.separator=|', '--producer-property', 'linger.ms=200', '--producer-property', 'acks=all'], { input, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60000 });
 }
 
@@ -315,6 +402,7 @@ async function shutdown() {
       await p.stop(20000);
     }
   }
+  await Promise.all(servers.map((s) => s.close()));
   if (options.keep) console.log(`kept ${folders.join(', ')}`);
   else for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   console.log(`  stop and clean up: ${seconds(Date.now() - start)}`);

@@ -10,8 +10,11 @@ import java.util.TreeSet;
 
 import org.apache.iceberg.connect.IcebergSinkConfig;
 import org.apache.iceberg.connect.IcebergSinkConnector;
+import org.apache.kafka.common.config.ConfigData;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigTransformer;
 import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.common.config.provider.ConfigProvider;
 import org.apache.kafka.connect.runtime.SinkConnectorConfig;
 import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
 import org.apache.kafka.connect.runtime.isolation.Plugins;
@@ -23,7 +26,10 @@ import org.apache.kafka.connect.runtime.isolation.Plugins;
  * SinkConnectorConfig (topics, tasks, converters and transforms load), the sink's config
  * object, and the FileIO class it names. ConfigDef validation ignores keys it does not know,
  * so unknown keys are checked separately: only the documented pass-through prefixes may add
- * keys of their own.
+ * keys of their own. Variables (${provider:path:key}) are resolved by Kafka's own
+ * ConfigTransformer with the providers the worker declares, each checked to load; a reference to
+ * an undeclared provider would reach the sink unresolved, so it fails here. Paths of Strimzi's
+ * Kubernetes Secret provider are parsed by the provider's own KubernetesResourceIdentifier.
  *
  *   java ConnectConfigCheck worker.properties connector1.properties ...
  *
@@ -36,7 +42,11 @@ public class ConnectConfigCheck {
   /** Worker keys that configure the clients and config providers rather than the worker (Connect docs, "Worker configuration"). */
   static final String[] WORKER_PASS_THROUGH = {"consumer.", "producer.", "admin.", "config.providers.", "key.converter.", "value.converter.", "header.converter."};
   /** The sink's pass-through prefixes (IcebergSinkConfig: catalog, Hadoop, Kafka client, table and write properties). */
-  static final String[] SINK_PASS_THROUGH = {"iceberg.catalog.", "iceberg.hadoop.", "iceberg.kafka.", "iceberg.table.", "iceberg.tables.auto-create-props.", "iceberg.tables.write-props.", "transforms.", "predicates.", "key.converter.", "value.converter.", "header.converter.", "errors.", "consumer.override."};
+  static final String[] SINK_PASS_THROUGH = {"iceberg.catalog.", "iceberg.hadoop.", "iceberg.kafka.", "iceberg.table.", "iceberg.tables.auto-create-props.", "iceberg.tables.write-props.", "transforms.", "predicates.", "key.converter.", "value.converter.", "header.converter.", "consumer.override."};
+  static final String KUBERNETES_SECRET_PROVIDER = "io.strimzi.kafka.KubernetesSecretConfigProvider";
+
+  /** Config provider name -> class, as the worker declares them. */
+  static final Map<String, String> providers = new HashMap<>();
 
   static int passed = 0;
   static int failed = 0;
@@ -45,7 +55,16 @@ public class ConnectConfigCheck {
     Map<String, String> worker = load(args[0]);
     checkWorker(args[0], worker);
     Plugins plugins = new Plugins(Map.of("plugin.discovery", "only_scan"));
-    for (int i = 1; i < args.length; i++) checkConnector(args[i], load(args[i]), plugins);
+    for (int i = 1; i < args.length; i++) {
+      Map<String, String> resolved;
+      try {
+        resolved = resolve(args[i], load(args[i]));
+      } catch (RuntimeException e) {
+        report("connector " + args[i], List.of("a config variable does not resolve: " + e.getMessage()));
+        continue;
+      }
+      checkConnector(args[i], resolved, plugins);
+    }
     System.out.printf("%d passed, %d failed%n", passed, failed);
     System.exit(failed == 0 && passed > 0 ? 0 : 1);
   }
@@ -65,6 +84,16 @@ public class ConnectConfigCheck {
     for (String key : config.keySet()) {
       for (String forbidden : STRIMZI_FORBIDDEN) {
         if (key.startsWith(forbidden) && !STRIMZI_ALLOWED.contains(key)) problems.add(key + ": Strimzi forbids it in spec.config");
+      }
+    }
+    for (String name : config.getOrDefault("config.providers", "").split(",")) {
+      if (name.isBlank()) continue;
+      String type = config.get("config.providers." + name.trim() + ".class");
+      try {
+        Class.forName(type).asSubclass(ConfigProvider.class).getDeclaredConstructor().newInstance();
+        providers.put(name.trim(), type);
+      } catch (Throwable e) {
+        problems.add("config.providers." + name.trim() + ".class " + type + " does not load as a ConfigProvider: " + e);
       }
     }
     ConfigDef def = configDefOf(DistributedConfig.class);
@@ -109,12 +138,62 @@ public class ConnectConfigCheck {
         problems.add("iceberg.catalog.io-impl " + io + " does not load: " + e);
       }
     }
+    if ("all".equals(props.get("errors.tolerance")) && props.getOrDefault("errors.deadletterqueue.topic.name", "").isBlank()) {
+      problems.add("errors.tolerance=all without errors.deadletterqueue.topic.name drops failed records silently");
+    }
+    for (Map.Entry<String, String> e : props.entrySet()) {
+      if (e.getValue().contains("${")) problems.add(e.getKey() + ": " + e.getValue() + " names a config provider the worker does not declare (" + providers.keySet() + "); it would reach the connector unresolved");
+    }
     Set<String> known = new TreeSet<>(IcebergSinkConfig.CONFIG_DEF.names());
     known.addAll(SinkConnectorConfig.configDef().names());
     for (String key : props.keySet()) {
       if (!known.contains(key) && !startsWithAny(key, SINK_PASS_THROUGH)) problems.add(key + ": neither a setting of the Iceberg sink or of Connect nor under a pass-through prefix");
     }
     report("connector " + file, problems);
+  }
+
+  /**
+   * The connector configuration as the worker hands it to the connector: variables resolved by
+   * Kafka's ConfigTransformer through the declared providers, each answering with a test value;
+   * a Kubernetes Secret path must parse as the Strimzi provider parses it.
+   */
+  static Map<String, String> resolve(String file, Map<String, String> props) throws Exception {
+    Map<String, ConfigProvider> standIns = new HashMap<>();
+    Set<String> used = new TreeSet<>();
+    for (Map.Entry<String, String> p : providers.entrySet()) {
+      standIns.put(p.getKey(), new ConfigProvider() {
+        public void configure(Map<String, ?> configs) {}
+        public void close() {}
+        public ConfigData get(String path) { return get(path, Set.of()); }
+        public ConfigData get(String path, Set<String> keys) {
+          if (KUBERNETES_SECRET_PROVIDER.equals(p.getValue())) parseKubernetesPath(path);
+          Map<String, String> values = new HashMap<>();
+          for (String key : keys) {
+            values.put(key, "test-" + key);
+            used.add("${" + p.getKey() + ":" + path + ":" + key + "}");
+          }
+          return new ConfigData(values);
+        }
+      });
+    }
+    Map<String, String> resolved = new ConfigTransformer(standIns).transform(props).data();
+    System.out.println("     " + file + ": resolved for this test: " + (used.isEmpty() ? "nothing" : String.join(", ", used)));
+    return resolved;
+  }
+
+  /** KubernetesResourceIdentifier.fromConfigString of kafka-kubernetes-config-provider (package-private). */
+  static void parseKubernetesPath(String path) {
+    try {
+      Class<?> identifier = Class.forName("io.strimzi.kafka.KubernetesResourceIdentifier");
+      Method parse = identifier.getDeclaredMethod("fromConfigString", Class.forName("io.fabric8.kubernetes.client.Client"), String.class);
+      parse.setAccessible(true);
+      if (!path.contains("/")) throw new IllegalArgumentException("Secret path " + path + " has no namespace: the provider would use the client's namespace");
+      parse.invoke(null, null, path);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw new IllegalArgumentException(e.getCause().getMessage());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** DistributedConfig's ConfigDef (Kafka 4.3: private static config(Crypto), as its constructor builds it). */

@@ -17,19 +17,6 @@ const here = import.meta.dirname;
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
 const cache = join(cacheRoot, 'kafka-connect');
 
-/** ${env:NAME} as Kafka's EnvVarConfigProvider resolves it; the values are this test's. */
-function resolveEnv(config, moved) {
-  return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => {
-      const value = String(v).replace(/\$\{env:([A-Z_]+)\}/g, (_, name) => {
-        moved.add(name);
-        return `test-${name.toLowerCase()}`;
-      });
-      return [k, value];
-    }),
-  );
-}
-
 function main() {
   need('mvn', 'install Maven: apt-get install maven');
   need('javac', 'install a JDK 17: apt-get install openjdk-17-jdk-headless');
@@ -54,10 +41,9 @@ function main() {
       const dir = join(dist, env, 'kafka-connect');
       const objects = readdirSync(dir).map((f) => YAML.parse(readFileSync(join(dir, f), 'utf8')));
       const connect = objects.find((o) => o.kind === 'KafkaConnect');
-      const moved = new Set();
       // What Strimzi adds to spec.config from the KafkaConnect spec, marked so the check can tell them apart.
       const worker = {
-        ...resolveEnv(connect.spec.config, moved),
+        ...connect.spec.config,
         'spec.bootstrap.servers': connect.spec.bootstrapServers,
         'spec.group.id': connect.spec.groupId,
         'spec.config.storage.topic': connect.spec.configStorageTopic,
@@ -68,23 +54,34 @@ function main() {
       writeFileSync(files[0], properties(worker));
       for (const c of objects.filter((o) => o.kind === 'KafkaConnector')) {
         const file = join(work, `${env}-${c.metadata.name}.properties`);
-        writeFileSync(file, properties({ name: c.metadata.name, 'connector.class': c.spec.class, 'tasks.max': c.spec.tasksMax, ...resolveEnv(c.spec.config, moved) }));
+        writeFileSync(file, properties({ name: c.metadata.name, 'connector.class': c.spec.class, 'tasks.max': c.spec.tasksMax, ...c.spec.config }));
         files.push(file);
         lastConnector = file;
       }
-      console.log(`${env}: ${files.length - 1} connectors; \${env:...} set for this test: ${[...moved].sort().join(', ') || 'none'}`);
+      console.log(`${env}: ${files.length - 1} connectors`);
       const result = run(files);
       process.stdout.write(result.stdout);
       process.stderr.write(result.stderr.split('\n').filter((l) => !/SLF4J|log4j/i.test(l)).join('\n'));
       if (result.status !== 0) failed = true;
     }
-    // The check can fail: a misspelt sink key must be reported.
-    const misspelt = join(work, 'misspelt.properties');
-    writeFileSync(misspelt, readFileSync(lastConnector, 'utf8').replace('iceberg.tables.auto-create-enabled=', 'iceberg.tables.autocreate-enabled='));
-    const negative = run([files0(work, envs), misspelt]);
-    const caught = negative.status !== 0 && negative.stdout.includes('iceberg.tables.autocreate-enabled: neither a setting');
-    console.log(`${caught ? 'ok  ' : 'FAIL'} a misspelt sink key is reported`);
-    if (!caught) failed = true;
+    // The check can fail: each mistake must be reported, in the check's words.
+    const mistakes = [
+      ['a misspelt sink key', ['iceberg.tables.auto-create-enabled=', 'iceberg.tables.autocreate-enabled='], 'iceberg.tables.autocreate-enabled: neither a setting'],
+      ['a misspelt dead-letter key', ['errors.deadletterqueue.topic.name=', 'errors.deadletterqueue.topic.nam='], 'errors.deadletterqueue.topic.nam: neither a setting'],
+      ['a reference to an undeclared config provider', [/\$\{secrets:/g, '${secret:'], 'names a config provider the worker does not declare'],
+      ['a Secret path the Kubernetes provider cannot parse', [/\$\{secrets:[a-z0-9.-]+\//g, '${secrets:Kafka_Connect/'], 'a config variable does not resolve: Invalid path'],
+    ];
+    for (const [what, [from, to], expected] of mistakes) {
+      const broken = join(work, 'broken.properties');
+      writeFileSync(broken, readFileSync(lastConnector, 'utf8').replace(from, to));
+      const negative = run([files0(work, envs), broken]);
+      const caught = negative.status !== 0 && negative.stdout.includes(expected);
+      console.log(`${caught ? 'ok  ' : 'FAIL'} ${what} is reported`);
+      if (!caught) {
+        failed = true;
+        console.log(negative.stdout);
+      }
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

