@@ -55,6 +55,13 @@ describe('fails on a malformed environment with one precise error', () => {
       'environments/dev.ts: components.polaris.database.storageGiB (100) must be one of the sizes a flexible server disk comes in: 32, 64, 128'],
     ['an admin tool of another version than the server', (e) => (e.components.polaris.adminToolImage = e.components.polaris.adminToolImage.replace(':1.7.0', ':1.6.0')),
       'environments/dev.ts: components.polaris.adminToolImage ("crlakehousedev01.azurecr.io/apache/polaris-admin-tool:1.6.0") must be the same version as image (1.7.0)'],
+    ['a topic pattern that is not a regular expression', (e) => {
+      const sink = e.components['kafka-connect'].sinks[0];
+      delete sink.topics;
+      sink.topicsRegex = 'orders.(eu|us';
+    }, 'environments/dev.ts: components.kafka-connect.sinks.0.topicsRegex ("orders.(eu|us") must be a valid regular expression'],
+    ['two sinks with one name', (e) => e.components['kafka-connect'].sinks.push({ ...e.components['kafka-connect'].sinks[0] }),
+      'environments/dev.ts: components.kafka-connect.sinks.1.name ("events-to-iceberg") must be unique: item 0 has the same name'],
     ['a bad Log Analytics resource ID', (e) => (e.azure.logAnalyticsWorkspaceId = 'log-platform'),
       'environments/dev.ts: azure.logAnalyticsWorkspaceId ("log-platform") must be a full Azure resource ID'],
   ];

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { integer, pattern, rules } from '../lib/validation';
+import { integer, pattern, regex, rules, uniqueBy } from '../lib/validation';
 
 const topic = pattern(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name: letters, digits, ., _ and -');
 const identifier = pattern(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lowercase identifier');
@@ -11,7 +11,7 @@ const sink = z
     name: pattern(/^[a-z][a-z0-9-]{1,50}$/, 'must be a lowercase connector name'),
     /** Topics to read; or `topicsRegex`. */
     topics: z._default(z.array(topic), []),
-    topicsRegex: z.optional(z.string().check(z.minLength(1))),
+    topicsRegex: z.optional(regex),
     /** Every record into this table (`<namespace>.<table>`); or `routeField`. */
     table: z.optional(pattern(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be <namespace>.<table>, lowercase')),
     /** The record field naming the table (`<namespace>.<table>`) each record goes to (dynamic routing). */
@@ -54,7 +54,7 @@ export const kafkaConnectSettings = z.strictObject({
   memoryGiB: z.number().check(z.gte(1, 'must be >= 1 (GiB)'), z.lte(128, 'must be <= 128 (GiB)')),
   /** Replication factor of Connect's topics and the sink's control topic. */
   replicationFactor: z._default(integer(1, 5), 3),
-  sinks: z.array(sink).check(z.minLength(1, 'must declare at least one sink')),
+  sinks: z.array(sink).check(z.minLength(1, 'must declare at least one sink'), uniqueBy('name')),
 });
 
 export type KafkaConnectSettings = z.output<typeof kafkaConnectSettings>;

@@ -12,6 +12,37 @@ export const pattern = (re: RegExp, expected: string) => z.string().check(z.rege
 export const integer = (min: number, max: number) =>
   z.number().check(z.refine((n: number) => Number.isInteger(n), 'must be an integer'), z.minimum(min), z.maximum(max));
 
+/**
+ * A list check: no two items share `key` (names become object names, and a second object of
+ * one name would replace the first or fail deep inside cdk8s).
+ */
+export const uniqueBy = <T extends Record<string, unknown>>(key: keyof T & string) =>
+  z.superRefine((items: T[], ctx) => {
+    const first = new Map<unknown, number>();
+    items.forEach((item, i) => {
+      const seen = first.get(item[key]);
+      if (seen === undefined) first.set(item[key], i);
+      else ctx.addIssue({ code: 'custom', path: [i, key], message: `must be unique: item ${seen} has the same ${key}`, input: item[key] });
+    });
+  });
+
+/**
+ * A regular expression that compiles. Checked with JavaScript's RegExp: Java's Pattern, which
+ * Kafka and Flink use, reads the same syntax for everything but possessive quantifiers and
+ * atomic groups, which are accepted here as written.
+ */
+export const regex = z.string().check(
+  z.minLength(1),
+  z.refine((s: string) => {
+    try {
+      new RegExp(s.replace(/\(\?>/g, '(?:').replace(/([*+?}])\+/g, '$1'));
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a valid regular expression (unbalanced brackets or a quantifier with nothing to repeat?)'),
+);
+
 /** Field rules shared by the environment model and the captured Azure outputs. */
 export const rules = {
   guid: pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase GUID'),
