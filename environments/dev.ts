@@ -50,6 +50,11 @@ export default defineEnvironment({
       enforceProductionResources: false,
       agent: { cpu: 1, memoryGiB: 2, minReplicas: 1, maxReplicas: 3 },
       schemaRegistry: { enabled: true, cpu: 0.5, memoryGiB: 1, minReplicas: 1, maxReplicas: 2 },
+      // The topics the example's producers write: the sink reads events, the Flink application orders.
+      topics: [
+        { name: 'events', partitions: 6 },
+        { name: 'orders', partitions: 6 },
+      ],
     },
     polaris: {
       image: 'crlakehousedev01.azurecr.io/apache/polaris:1.7.0',

@@ -51,6 +51,11 @@ export default defineEnvironment({
       enforceProductionResources: true,
       agent: { cpu: 4, memoryGiB: 16, minReplicas: 3, maxReplicas: 30 },
       schemaRegistry: { enabled: true, cpu: 2, memoryGiB: 8, minReplicas: 3, maxReplicas: 6 },
+      // The topics the example's producers write: the sink reads events, the Flink application orders.
+      topics: [
+        { name: 'events', partitions: 24 },
+        { name: 'orders', partitions: 24 },
+      ],
     },
     polaris: {
       image: 'crlakehouseprod01.azurecr.io/apache/polaris:1.7.0',

@@ -60,6 +60,8 @@ describe('fails on a malformed environment with one precise error', () => {
       delete sink.topics;
       sink.topicsRegex = 'orders.(eu|us';
     }, 'environments/dev.ts: components.kafka-connect.sinks.0.topicsRegex ("orders.(eu|us") must be a valid regular expression'],
+    ['a sink reading a topic nothing creates', (e) => (e.components['kafka-connect'].sinks[0].topics = ['payments']),
+      'environments/dev.ts: components.kafka-connect.sinks.0.topics.0 ("payments") must be declared in components.warpstream.topics (events, orders): nothing else creates it'],
     ['two sinks with one name', (e) => e.components['kafka-connect'].sinks.push({ ...e.components['kafka-connect'].sinks[0] }),
       'environments/dev.ts: components.kafka-connect.sinks.1.name ("events-to-iceberg") must be unique: item 0 has the same name'],
     ['a bad Log Analytics resource ID', (e) => (e.azure.logAnalyticsWorkspaceId = 'log-platform'),

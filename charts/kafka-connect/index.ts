@@ -52,6 +52,12 @@ export class KafkaConnectChart extends PlatformChart {
       if (!granted.includes(sink.namespace)) {
         throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.namespace`, sink.namespace, `must be one of the namespaces Polaris grants kafka-connect (components.polaris.consumers.kafka-connect.namespaces: ${granted.join(', ') || 'none'})`);
       }
+      // Nothing auto-creates topics: a sink reads what the environment declares.
+      sink.topics.forEach((topic, t) => {
+        if (!warpstream.topics.some((d) => d.name === topic)) {
+          throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.topics.${t}`, topic, `must be declared in components.warpstream.topics (${warpstream.topics.map((d) => d.name).join(', ') || 'none'}): nothing else creates it`);
+        }
+      });
       // Connect refuses a sink whose dead-letter topic it would also consume (SinkConnectorConfig.validate).
       if (sink.topicsRegex && new RegExp(`^(?:${sink.topicsRegex})$`).test(deadLetterTopic(sink))) {
         throw new ConfigError(envFile, `components.kafka-connect.sinks.${i}.topicsRegex`, sink.topicsRegex, `must not match the sink's dead-letter topic ${deadLetterTopic(sink)}`);
@@ -84,6 +90,8 @@ export class KafkaConnectChart extends PlatformChart {
     };
     const controlTopic = (sink: SinkSettings) => `${CONNECT_CLUSTER}-iceberg-control-${sink.name}`;
     this.topicsJob(namespace, labels, settings, [
+      // The environment's topics (components.warpstream.topics), which producers write and sinks and jobs read.
+      ...warpstream.topics.map((t) => ({ name: t.name, partitions: t.partitions, compact: false })),
       // Connect's internal topics: compacted, with the partition counts Connect itself uses by default.
       { name: topics.configs, partitions: 1, compact: true },
       { name: topics.offsets, partitions: 25, compact: true },

@@ -19,9 +19,11 @@ export const warpstreamKeyVaultSecrets = {
 export class WarpstreamChart extends PlatformChart {
   readonly agent: WarpstreamAgent;
   readonly schemaRegistry?: WarpstreamAgent;
+  private readonly settings: WarpstreamSettings;
 
   constructor(scope: App, platform: Platform, settings: WarpstreamSettings) {
     super(scope, platform, { component: 'warpstream', syncWave: syncWaves.workloads });
+    this.settings = settings;
     platform.registryImage('warpstream.image', settings.image, 'import');
     const namespace = workloadNamespaces.warpstream;
     const clientNamespaces = Object.values(workloadNamespaces);
@@ -48,6 +50,11 @@ export class WarpstreamChart extends PlatformChart {
         keyVaultSecrets: warpstreamKeyVaultSecrets.schemaRegistry,
       });
     }
+  }
+
+  /** The topics the environment declares (components.warpstream.topics), created ahead of their readers. */
+  get topics(): readonly { readonly name: string; readonly partitions: number }[] {
+    return this.settings.topics;
   }
 
   /** Kafka bootstrap address for clients in other namespaces. */

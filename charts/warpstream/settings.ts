@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { integer, pattern, rules } from '../lib/validation';
+import { integer, pattern, rules, uniqueBy } from '../lib/validation';
 
 const workload = {
   /** vCPUs requested; GOMAXPROCS is set to its ceiling (WarpStream sizes caches by it). */
@@ -30,6 +30,15 @@ export const warpstreamSettings = z
     agent: z.strictObject(workload),
     /** The BYOC Schema Registry: a second agent pool serving a `vci_sr_` virtual cluster. */
     schemaRegistry: z.strictObject({ ...workload, enabled: z.boolean() }),
+    /**
+     * The topics producers write and the sinks and jobs read. Topic auto-creation is off in
+     * the platform's clients, so these are created ahead (by Kafka Connect's topics Job,
+     * idempotently); a sink may read only declared topics.
+     */
+    topics: z._default(
+      z.array(z.strictObject({ name: pattern(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name: letters, digits, ., _ and -'), partitions: integer(1, 10000) })).check(uniqueBy('name')),
+      [],
+    ),
   })
   .check(
     z.superRefine((s, ctx) => {
