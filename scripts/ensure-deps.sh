@@ -21,6 +21,19 @@ if [ -n "${1:-}" ] && { ! command -v mvn >/dev/null || ! command -v javac >/dev/
   fi
 fi
 
+# The Polaris server-login test runs the real psql against a real PostgreSQL (Debian's package;
+# its server programs live in /usr/lib/postgresql/<version>/bin).
+have_postgres() { command -v psql >/dev/null && { command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; }
+if ! have_postgres; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing PostgreSQL (apt-get)..." >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  else
+    echo "the tests need PostgreSQL's psql and initdb: install them (Debian: apt-get install postgresql)" >&2
+    exit 1
+  fi
+fi
+
 if [ "${1:-}" = "--python" ]; then
   stamp=".venv/.installed-$(cat requirements-dev.txt requirements-pycep.txt | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then

@@ -1,5 +1,5 @@
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,8 +19,11 @@ const dir = mkdtempSync(join(tmpdir(), 'lakehouse-pg-'));
 const port = String(20000 + (process.pid % 20000));
 // PostgreSQL refuses to run as root: then the server runs as nobody.
 const asServer = (command: string[]) => (process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...command] : command);
+// Debian keeps the server programs (initdb, pg_ctl) beside the version, off the PATH.
+const serverBin = !existsSync('/usr/lib/postgresql') ? undefined : readdirSync('/usr/lib/postgresql', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join('/usr/lib/postgresql', d.name, 'bin')).sort().pop();
 function run(command: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
-  const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } });
+  const path = [process.env.PATH, serverBin].filter(Boolean).join(':');
+  const r = spawnSync(command[0], command.slice(1), { encoding: 'utf8', env: { ...process.env, ...env, PATH: path } });
   if (r.error) throw new Error(`${command[0]}: ${r.error.message} (Debian: apt-get install postgresql)`);
   return r;
 }
