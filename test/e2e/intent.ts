@@ -36,7 +36,8 @@ writeFileSync(
   output,
   JSON.stringify({
     env: name,
-    polaris: { 'kafka-connect': handle('kafka-connect'), trino: handle('trino') },
+    polaris: { 'kafka-connect': handle('kafka-connect'), trino: handle('trino'), flink: handle('flink') },
+    flinkNamespaces: polaris.namespacesOf('flink'),
     sinks: connect.sinks.map((s) => ({ name: s.name, topics: s.topics, table: s.table, namespace: s.namespace })),
   }),
 );

@@ -38,13 +38,30 @@ export const BREAKS = {
 };
 
 /** The objects of dist/<env>/<component>/, by kind. */
-function objectsOf(dist, env, component) {
+export function objectsOf(dist, env, component) {
   const dir = join(dist, env, component);
   const objects = readdirSync(dir).map((f) => YAML.parse(readFileSync(join(dir, f), 'utf8')));
   return (kind, name) => {
     const found = objects.filter((o) => o.kind === kind && (!name || o.metadata.name === name));
     if (found.length !== 1) throw new StageError('config', `dist/${env}/${component}/ has ${found.length} ${kind}${name ? ` named ${name}` : ''}, expected one`);
     return found[0];
+  };
+}
+
+/**
+ * A function that moves `entries[key]` to `to` (undefined: removes it) after checking it is
+ * `expected` (when given), recording the move in `rewrites` for printing.
+ */
+export function mover(rewrites) {
+  return (file, entries, key, expected, to, why) => {
+    const from = entries[key];
+    if (expected !== undefined && String(from) !== String(expected)) {
+      throw new StageError('config', `${file}: ${key} is ${JSON.stringify(from)}, but ${why.source ?? 'the environment'} gives ${JSON.stringify(expected)}`);
+    }
+    if (from === undefined) throw new StageError('config', `${file}: ${key} is missing`);
+    rewrites.push({ file, key, from: String(from), to: to === undefined ? '(removed)' : String(to), why: why.text ?? why });
+    if (to === undefined) delete entries[key];
+    else entries[key] = to;
   };
 }
 
@@ -56,16 +73,7 @@ function objectsOf(dist, env, component) {
 export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   const { env } = intent;
   const rewrites = [];
-  const move = (file, entries, key, expected, to, why) => {
-    const from = entries[key];
-    if (expected !== undefined && String(from) !== String(expected)) {
-      throw new StageError('config', `${file}: ${key} is ${JSON.stringify(from)}, but ${why.source ?? 'the environment'} gives ${JSON.stringify(expected)}`);
-    }
-    if (from === undefined) throw new StageError('config', `${file}: ${key} is missing`);
-    rewrites.push({ file, key, from: String(from), to: to === undefined ? '(removed)' : String(to), why: why.text ?? why });
-    if (to === undefined) delete entries[key];
-    else entries[key] = to;
-  };
+  const move = mover(rewrites);
 
   const connect = objectsOf(dist, env, 'kafka-connect');
   const cluster = connect('KafkaConnect');

@@ -10,7 +10,10 @@
 // printed). Every stage has a bounded wait and fails naming itself; every process is stopped by
 // its process group and the work folder removed, whatever happens.
 //
-//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--keep]
+//   -> Flink of the image: a session cluster and the SQL Gateway (test/e2e/flink.mjs), INSERT INTO
+//      an Iceberg table from the same topic, read back by Trino
+//
+//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink] [--keep]
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -19,11 +22,18 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
-import { BREAKS, loopbackConfig, StageError } from './rewrites.mjs';
+import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
+import { FLINK_BREAKS } from './flink-rewrites.mjs';
+import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
+
+const BREAKS = { ...CONNECT_BREAKS, ...FLINK_BREAKS };
 
 const { values: options } = parseArgs({
-  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, keep: { type: 'boolean', default: false } },
+  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, only: { type: 'string' }, keep: { type: 'boolean', default: false } },
 });
+if (options.only && !['connect', 'flink'].includes(options.only)) throw new Error(`--only ${options.only}: expected connect or flink`);
+/** Which halves run: Kafka Connect into Iceberg, and Flink's session cluster and gateway. */
+const runs = { connect: options.only !== 'flink', flink: options.only !== 'connect' };
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
 const dist = resolve(options.dist);
 const ICEBERG_REST = 'org.apache.iceberg:iceberg-open-api:1.10.1';
@@ -109,7 +119,8 @@ async function prepare() {
   const intentFile = join(work, 'intent.json');
   execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
-  return { kafka, plugin, catalogJar, trinoHome, java25, intent };
+  const flink = runs.flink ? prepareFlink() : undefined;
+  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink };
 }
 
 async function main() {
@@ -133,11 +144,13 @@ async function main() {
     commitIntervalMs: 2000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
+  const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
   for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
   console.log(`  Trino, for this machine: ${describeMoves(staged.moves)}`);
+  if (flink) console.log(`  Flink, what the operator would write for the pods, on loopback: ${Object.entries(flink.config.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
 
   // Trino takes longest to start and needs nothing else to do so: it starts first.
   const trino = startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } });
@@ -204,31 +217,15 @@ async function main() {
     await waitFor('the Iceberg REST catalog', 60000, () => json(`${catalogBase}/v1/config`));
     // The Polaris catalog creator makes the consumers' namespaces (charts/polaris/creator.py); the stand-in has no management API.
     const token = await catalogToken();
-    await json(`${catalogBase}/v1/namespaces`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ namespace: [namespace], properties: {} }) });
+    for (const ns of [namespace, ...(runs.flink ? tools.intent.flinkNamespaces : [])]) {
+      await json(`${catalogBase}/v1/namespaces`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ namespace: [ns], properties: {} }) });
+    }
   });
 
-  const connectBase = `http://127.0.0.1:${ports.connect}`;
-  await stage('worker', async () => {
-    writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
-    startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
-    const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
-    const wanted = config.sinks[0].config['connector.class'];
-    if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
-  });
-
-  const connector = config.sinks[0];
-  const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
-  const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
-  await stage('connector task', async () => {
-    await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
-    const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
-      const current = await status();
-      if (failedTask(current)) return current;
-      return current.tasks?.length > 0 && current.tasks.every((t) => t.state === 'RUNNING') ? current : undefined;
-    });
-    const failed = failedTask(s);
-    if (failed) throw new Error(`${connector.name} failed:\n${traceOf(failed)}`);
-  });
+  // Flink starts beside the Connect worker (its stages are awaited after the Connect ones).
+  const flinkContext = { stage, waitFor, startProgram, work, json, breaks: options.break, client: CLIENT, Fatal };
+  const flinkUp = runs.flink ? startFlink(flinkContext, tools, flink) : Promise.resolve();
+  flinkUp.catch(() => {});
 
   const produced = [
     [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }],
@@ -236,39 +233,86 @@ async function main() {
     [{ id: 4, name: 'delta', amount: 12.5 }, { id: 5, name: 'epsilon', amount: 7.25 }],
   ];
   const snapshots = [];
-  for (const [i, batch] of produced.entries()) {
-    await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
-    const total = produced.slice(0, i + 1).flat().length;
-    snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
+  if (runs.connect) await connectStages();
+  else await stage('produce', () => produce(jvm, local.bootstrap, sink.topics[0], produced.flat()));
+
+  const trinoBase = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
+  const trinoHeaders = trinoBase.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
+  const q = async (sql) => {
+    await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
+    return trinoQuery(trinoBase, sql, trinoHeaders);
+  };
+  if (trinoBase.startsWith('https')) {
+    // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
+    process.removeAllListeners('warning');
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   }
 
-  const rows = await stage('trino', async () => {
-    await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
-    const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
-    const headers = base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
-    if (base.startsWith('https')) {
-      // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
-      process.removeAllListeners('warning');
-      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-    }
-    const q = (sql) => trinoQuery(base, sql, headers);
-    const fq = `${config.trinoCatalog}.${namespace}`;
-    const data = await q(`SELECT id, name, amount FROM ${fq}.${table} ORDER BY id`);
-    const columns = await q(`SELECT column_name, data_type FROM ${config.trinoCatalog}.information_schema.columns WHERE table_schema = '${namespace}' AND table_name = '${table}'`);
-    const count = await q(`SELECT count(*) FROM ${fq}."${table}$snapshots"`);
-    return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
-  });
+  if (runs.flink) {
+    await flinkUp;
+    await flinkStages(flinkContext, flink, {
+      topic: sink.topics[0],
+      records: produced.flat(),
+      namespace: tools.intent.flinkNamespaces[0],
+      table,
+      connectTable: runs.connect ? { name: sink.table, rows: produced.flat().length } : undefined,
+      trinoRows: async (sql) => (await q(sql)).rows,
+      tableSnapshot: currentRecords,
+    });
+  }
+  if (runs.connect) await connectResults();
 
-  await stage('assert', async () => {
-    const expected = produced.flat().map((r) => [r.id, r.name, r.amount ?? null]);
-    const problems = [];
-    if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
-    if (rows.columns.amount !== 'double') problems.push(`the evolved column amount is ${rows.columns.amount ?? 'missing'} in Trino, expected double (columns: ${JSON.stringify(rows.columns)})`);
-    if (rows.snapshotCount !== produced.length) problems.push(`Trino sees ${rows.snapshotCount} snapshots, expected ${produced.length} (one commit per batch)`);
-    if (new Set(snapshots).size !== produced.length) problems.push(`the catalog's snapshots per commit are not distinct: ${snapshots.join(', ')}`);
-    if (problems.length) throw new Error(problems.join('\n'));
-    console.log(`  Trino reads ${rows.data.length} rows of ${config.trinoCatalog}.${sink.table}, column amount is ${rows.columns.amount}, ${rows.snapshotCount} snapshots`);
-  });
+  async function connectStages() {
+    const connectBase = `http://127.0.0.1:${ports.connect}`;
+    await stage('worker', async () => {
+      writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
+      startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
+      const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
+      const wanted = config.sinks[0].config['connector.class'];
+      if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
+    });
+
+    const connector = config.sinks[0];
+    const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
+    const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
+    await stage('connector task', async () => {
+      await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
+      const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
+        const current = await status();
+        if (failedTask(current)) return current;
+        return current.tasks?.length > 0 && current.tasks.every((t) => t.state === 'RUNNING') ? current : undefined;
+      });
+      const failed = failedTask(s);
+      if (failed) throw new Error(`${connector.name} failed:\n${traceOf(failed)}`);
+    });
+
+    for (const [i, batch] of produced.entries()) {
+      await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
+      const total = produced.slice(0, i + 1).flat().length;
+      snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
+    }
+  }
+
+  async function connectResults() {
+    const rows = await stage('trino', async () => {
+      const fq = `${config.trinoCatalog}.${namespace}`;
+      const data = await q(`SELECT id, name, amount FROM ${fq}.${table} ORDER BY id`);
+      const columns = await q(`SELECT column_name, data_type FROM ${config.trinoCatalog}.information_schema.columns WHERE table_schema = '${namespace}' AND table_name = '${table}'`);
+      const count = await q(`SELECT count(*) FROM ${fq}."${table}$snapshots"`);
+      return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
+    });
+
+    await stage('assert', async () => {
+      const expected = produced.flat().map((r) => [r.id, r.name, r.amount ?? null]);
+      const problems = [];
+      if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
+      if (rows.columns.amount !== 'double') problems.push(`the evolved column amount is ${rows.columns.amount ?? 'missing'} in Trino, expected double (columns: ${JSON.stringify(rows.columns)})`);
+      if (rows.snapshotCount !== produced.length) problems.push(`Trino sees ${rows.snapshotCount} snapshots, expected ${produced.length} (one commit per batch)`);
+      if (new Set(snapshots).size !== produced.length) problems.push(`the catalog's snapshots per commit are not distinct: ${snapshots.join(', ')}`);
+      if (problems.length) throw new Error(problems.join('\n'));
+      console.log(`  Trino reads ${rows.data.length} rows of ${config.trinoCatalog}.${sink.table}, column amount is ${rows.columns.amount}, ${rows.snapshotCount} snapshots`);
+    });
+  }
 }
 
 /** A token from the stand-in's client-credentials endpoint, as the sink and Trino get theirs. */
@@ -305,10 +349,20 @@ async function waitForCommit({ namespace, table, total, status, failedTask }) {
   });
 }
 
+/** The record count of the current snapshot of `namespace.table` in the catalog; undefined while there is no table. */
+async function currentRecords(namespace, table) {
+  const auth = { headers: { Authorization: `Bearer ${await catalogToken()}` } };
+  const { identifiers } = await json(`${catalogBase}/v1/namespaces/${namespace}/tables`, auth);
+  if (!identifiers.some((i) => i.name === table)) return undefined;
+  const { metadata } = await json(`${catalogBase}/v1/namespaces/${namespace}/tables/${table}`, auth);
+  const current = metadata.snapshots?.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
+  return current ? Number(current.summary?.['total-records']) : 0;
+}
+
 async function shutdown() {
   const start = Date.now();
-  // The worker first (it commits and leaves its group), the broker last but one, then the rest.
-  for (const name of ['connect', 'trino', 'broker', 'catalog']) {
+  // Flink and the worker first (they commit and leave their groups), the broker last but one, then the rest.
+  for (const name of ['flink-sql-gateway', 'flink-taskmanager', 'flink-jobmanager', 'connect', 'trino', 'broker', 'catalog']) {
     for (const p of programs.filter((q) => q.name === name)) {
       p.expectedExit = true;
       await p.stop(20000);

@@ -1,0 +1,99 @@
+// What the end-to-end Flink stages change in the generated Flink configuration, printed like the
+// rest (rewrites.mjs): endpoints and ports, file:// for abfss:// (no ADLS here), HadoopFileIO for
+// ADLSFileIO, no Kubernetes HA (no Kubernetes), memory sized for this machine, and a short
+// checkpoint interval. Each move names the value it expects to find.
+import { objectsOf, StageError } from './rewrites.mjs';
+
+/** Deliberate Flink mistakes (npm run e2e:broken); `stage` is where each must fail. */
+export const FLINK_BREAKS = {
+  'flink-catalog-key': {
+    stage: 'flink sql',
+    what: "the gateway's catalog file has catalog-typ for catalog-type (Iceberg then wants a Hive catalog)",
+    catalog: ({ 'catalog-type': type, ...rest }) => ({ ...rest, 'catalog-typ': type }),
+  },
+  'flink-missing-jar': {
+    stage: 'flink sql',
+    what: 'the image jar list lacks the Kafka SQL connector',
+    jars: (jars) => jars.filter((j) => !/\/flink-connector-kafka-[^/]*\.jar$/.test(j)),
+  },
+  'flink-no-checkpoints': {
+    stage: 'flink commit',
+    what: "the gateway sends no checkpoint interval with its jobs (Flink 1.20 reads it on the client): the INSERT never commits",
+    gateway: ({ 'execution.checkpointing.interval': _, ...rest }) => rest,
+  },
+};
+
+/** `-Dkey=value` arguments of a generated command line. */
+const dynamicProperties = (line) => Object.fromEntries([...line.matchAll(/ -D([^=\s]+)=(\S*)/g)].map((m) => [m[1], m[2]]));
+
+/**
+ * The session cluster's configuration (JobManager and TaskManager), the SQL Gateway's dynamic
+ * properties and its catalog store script, from dist/<env>/flink/, moved to loopback.
+ */
+export function flinkLoopbackConfig({ dist, intent, local, breaks = [], move }) {
+  const { env } = intent;
+  const flink = objectsOf(dist, env, 'flink');
+  const session = flink('FlinkDeployment', 'flink-session');
+  const sessionFile = `dist/${env}/flink/flinkdeployment-flink-session.yaml`;
+  const cluster = { ...session.spec.flinkConfiguration };
+  const noAdls = 'a local folder stands in for ADLS';
+  for (const [key, folder] of [['execution.checkpointing.dir', 'checkpoints'], ['execution.checkpointing.savepoint-dir', 'savepoints'], ['jobmanager.archive.fs.dir', 'completed-jobs']]) {
+    move(sessionFile, cluster, key, undefined, `file://${local.flinkState}/${folder}`, noAdls);
+  }
+  move(sessionFile, cluster, 'high-availability.type', 'kubernetes', undefined, 'no Kubernetes here: no HA services');
+  move(sessionFile, cluster, 'high-availability.storageDir', undefined, undefined, 'no HA here');
+  move(sessionFile, cluster, 'state.backend.rocksdb.localdir', undefined, `${local.flinkState}/rocksdb`, "the TaskManager's local disk");
+  move(sessionFile, cluster, 'execution.checkpointing.interval', undefined, local.checkpointInterval, 'checkpoint (and so commit) every few seconds so the run takes a minute');
+  // What the operator writes for the pods (ports, addresses, memory from spec.*.resource), here on loopback and small.
+  const operator = {
+    'jobmanager.rpc.address': '127.0.0.1',
+    'jobmanager.bind-host': '127.0.0.1',
+    'jobmanager.rpc.port': local.flinkRpcPort,
+    'rest.address': '127.0.0.1',
+    'rest.bind-address': '127.0.0.1',
+    'rest.port': local.flinkRestPort,
+    'blob.server.port': '0',
+    'taskmanager.host': '127.0.0.1',
+    'taskmanager.bind-host': '127.0.0.1',
+    'jobmanager.memory.process.size': '1024m',
+    'taskmanager.memory.process.size': '1600m',
+    'io.tmp.dirs': local.flinkTmp,
+  };
+  move(`${sessionFile} spec.jobManager.resource`, session.spec.jobManager.resource, 'memory', undefined, operator['jobmanager.memory.process.size'], 'jobmanager.memory.process.size, sized for this machine');
+  move(`${sessionFile} spec.taskManager.resource`, session.spec.taskManager.resource, 'memory', undefined, operator['taskmanager.memory.process.size'], 'taskmanager.memory.process.size, sized for this machine');
+
+  const gatewayObject = flink('Deployment', 'flink-sql-gateway');
+  const gatewayFile = `dist/${env}/flink/deployment-flink-sql-gateway.yaml`;
+  const container = gatewayObject.spec.template.spec.containers[0];
+  const script = container.command.at(-1).split('\n');
+  const execLine = script.find((l) => l.startsWith('exec '));
+  if (!execLine?.includes('/sql-gateway.sh start-foreground')) throw new StageError('config', `${gatewayFile}: the gateway command does not end in sql-gateway.sh start-foreground`);
+  let gateway = dynamicProperties(execLine);
+  for (const name of breaks) gateway = FLINK_BREAKS[name]?.gateway?.(gateway) ?? gateway;
+  const loopbackGateway = 'the session cluster on loopback';
+  move(gatewayFile, gateway, 'rest.address', undefined, '127.0.0.1', loopbackGateway);
+  move(gatewayFile, gateway, 'rest.port', undefined, local.flinkRestPort, loopbackGateway);
+  move(gatewayFile, gateway, 'sql-gateway.endpoint.rest.address', undefined, '127.0.0.1', 'loopback only');
+  move(gatewayFile, gateway, 'sql-gateway.endpoint.rest.port', undefined, local.gatewayPort, 'a free port');
+  move(gatewayFile, gateway, 'table.catalog-store.file.path', '/catalogs', local.catalogStore, 'a folder of the run');
+  if (gateway['execution.checkpointing.interval'] !== undefined) {
+    move(gatewayFile, gateway, 'execution.checkpointing.interval', session.spec.flinkConfiguration['execution.checkpointing.interval'], local.checkpointInterval, { source: sessionFile, text: 'as the cluster, every few seconds' });
+  }
+  const jvmOptions = (gateway['env.java.opts.sql-gateway'] ?? '').split(/\s+/).filter(Boolean);
+
+  const catalogEnv = container.env.find((e) => e.name === 'CATALOG')?.value;
+  if (!catalogEnv) throw new StageError('config', `${gatewayFile}: no CATALOG variable`);
+  let catalog = Object.fromEntries(catalogEnv.split('\n').map((l) => [l.slice(0, l.indexOf(':')), JSON.parse(l.slice(l.indexOf(':') + 1).trim())]));
+  for (const name of breaks) catalog = FLINK_BREAKS[name]?.catalog?.(catalog) ?? catalog;
+  const handle = intent.polaris.flink;
+  const source = { source: 'the Polaris handle (consumer flink)' };
+  const catalogFile = `${gatewayFile} CATALOG`;
+  move(catalogFile, catalog, 'uri', handle.catalogUri, local.catalogUri, { ...source, text: 'the Iceberg REST catalog server stands in for Polaris' });
+  move(catalogFile, catalog, 'oauth2-server-uri', handle.oauthTokenUri, local.tokenUri, { ...source, text: "the stand-in's own OAuth2 client-credentials endpoint" });
+  move(catalogFile, catalog, 'io-impl', 'org.apache.iceberg.azure.adlsv2.ADLSFileIO', 'org.apache.iceberg.hadoop.HadoopFileIO', noAdls);
+  // The gateway's own start lines before `exec`, run by sh with the store folder moved.
+  const storeScript = script.filter((l) => l !== execLine).join('\n').replaceAll('/catalogs/', `${local.catalogStore}/`);
+  move(gatewayFile, { 'catalog store file': '/catalogs/' }, 'catalog store file', undefined, `${local.catalogStore}/`, 'the printf of the start script writes into the run folder');
+  const catalogText = Object.entries(catalog).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n');
+  return { cluster: { ...cluster, ...operator }, operator, gateway, jvmOptions, storeScript, catalogText, warehouse: handle.warehouse };
+}
