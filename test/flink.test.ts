@@ -95,7 +95,11 @@ describe.each(envNames)('Flink in %s', (env) => {
     for (const a of settings.applications.filter((x: any) => x.catalog)) {
       const d = find(result, 'FlinkDeployment', `flink-${a.name}`, 'flink');
       const env = Object.fromEntries(d.spec.podTemplate.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
-      expect(env).toMatchObject({ POLARIS_URI: 'http://polaris.polaris.svc:8181/api/catalog', POLARIS_SCOPE: `PRINCIPAL_ROLE:flink_${a.name}`, POLARIS_CLIENT_ID: { name: `flink-${a.name}-polaris`, key: 'clientId' } });
+      expect(env).toMatchObject({ POLARIS_CLIENT_ID: { name: `flink-${a.name}-polaris`, key: 'clientId' }, POLARIS_CLIENT_SECRET: { name: `flink-${a.name}-polaris`, key: 'clientSecret' } });
+      expect(env.CATALOG).toContain('uri: "http://polaris.polaris.svc:8181/api/catalog"');
+      expect(env.CATALOG).toContain(`scope: "PRINCIPAL_ROLE:flink_${a.name}"`);
+      expect(env.CATALOG).not.toContain('credential');
+      expect(env.KAFKA_BOOTSTRAP_SERVERS).toMatch(/^[a-z.-]+:9092$/);
       const secret = find(result, 'ExternalSecret', `flink-${a.name}-polaris`, 'flink');
       expect(secret.spec.data.map((x: any) => x.remoteRef.key).sort()).toEqual([`polaris-flink-${a.name}-client-id`, `polaris-flink-${a.name}-client-secret`]);
     }

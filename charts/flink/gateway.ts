@@ -34,6 +34,12 @@ export function catalogOptions(polaris: PolarisConsumer): Record<string, string>
   };
 }
 
+/** Catalog options as the lines of a Flink catalog store file (`key: "value"`). */
+export const catalogYaml = (options: Record<string, string>) =>
+  Object.entries(options)
+    .map(([k, v]) => `${k}: "${v}"`)
+    .join('\n');
+
 /**
  * The Flink SQL Gateway, submitting to the session cluster, with the Polaris catalog in a file
  * catalog store for every SQL session. It plans with the session's identity (it reads table
@@ -54,9 +60,7 @@ export class SqlGateway extends Construct {
       keys: { clientId: polaris.keyVaultSecrets.clientId, clientSecret: polaris.keyVaultSecrets.clientSecret },
     });
     // The credential is added at start from the Key Vault secret, never written here.
-    const catalogYaml = Object.entries(catalogOptions(polaris))
-      .map(([k, v]) => `${k}: "${v}"`)
-      .join('\n');
+    const catalog = catalogYaml(catalogOptions(polaris));
     const dynamic: Record<string, string> = {
       ...ABFS_KEYS,
       // Flink 1.20 builds the job's CheckpointConfig on the client: the gateway sends the interval and
@@ -93,7 +97,7 @@ export class SqlGateway extends Construct {
         replicas: settings.sqlGateway.replicas,
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { ...labels, ...WorkloadIdentity.podLabels }, annotations: { 'checksum/config': checksum({ start, catalogYaml }) } },
+          metadata: { labels: { ...labels, ...WorkloadIdentity.podLabels }, annotations: { 'checksum/config': checksum({ start, catalog }) } },
           spec: {
             serviceAccountName: session.identity.serviceAccountName,
             automountServiceAccountToken: false,
@@ -106,7 +110,7 @@ export class SqlGateway extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 command: ['sh', '-c', start],
                 env: [
-                  { name: 'CATALOG', value: catalogYaml },
+                  { name: 'CATALOG', value: catalog },
                   { name: 'POLARIS_CLIENT_ID', valueFrom: { secretKeyRef: { name: credentials.secretName, key: 'clientId' } } },
                   { name: 'POLARIS_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: credentials.secretName, key: 'clientSecret' } } },
                 ],

@@ -14,10 +14,11 @@ import { syncWaves } from '../lib/sync-waves';
 import { dnsEgress, namespacesPeer, quantityGiB, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisChart, PolarisConsumer } from '../polaris';
 import { POLARIS } from '../polaris/constants';
+import { WarpstreamChart } from '../warpstream';
 import { WARPSTREAM_PORTS } from '../warpstream/agent';
 import { ABFS_KEYS, FLINK } from './constants';
 import { FETCH_JAR_SCRIPT } from './fetch-jar';
-import { SqlGateway } from './gateway';
+import { catalogOptions, catalogYaml, SqlGateway } from './gateway';
 import { HistoryServer } from './history';
 import { ApplicationSettings, FlinkSettings } from './settings';
 
@@ -36,14 +37,16 @@ export class FlinkChart extends PlatformChart {
     platform.registryImage('flink.image', settings.image, 'build');
     const polarisChart = built.require('polaris', PolarisChart, platform.env.name, 'Flink SQL keeps its tables in its catalog');
     const polaris = polarisChart.consumer('flink');
+    const warpstream = built.require('warpstream', WarpstreamChart, platform.env.name, 'Flink reads and writes its topics there');
     const names = settings.applications.map((a) => a.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i || n === 'session');
     if (dup) throw new ConfigError(envFile, 'components.flink.applications', dup, 'must have unique names other than session');
 
     const catalogOf = (consumer: string) => polarisChart.consumer(consumer);
-    const session = new FlinkCluster(this, 'session', platform, { settings, name: 'session', polaris, catalogOf });
+    const kafkaBootstrap = warpstream.bootstrapServers;
+    const session = new FlinkCluster(this, 'session', platform, { settings, name: 'session', polaris, catalogOf, kafkaBootstrap });
     new SqlGateway(this, 'sql-gateway', { settings, session, polaris });
-    const apps = settings.applications.map((app) => new FlinkCluster(this, app.name, platform, { settings, name: app.name, application: app, polaris, catalogOf }));
+    const apps = settings.applications.map((app) => new FlinkCluster(this, app.name, platform, { settings, name: app.name, application: app, polaris, catalogOf, kafkaBootstrap }));
     new HistoryServer(this, 'history-server', platform, { settings, clusters: [session, ...apps] });
   }
 }
@@ -56,6 +59,8 @@ interface FlinkClusterProps {
   readonly polaris: PolarisConsumer;
   /** The handle of another consumer (an application's own, flink-<name>). */
   readonly catalogOf: (consumer: string) => PolarisConsumer;
+  /** WarpStream's bootstrap address, handed to application jobs as KAFKA_BOOTSTRAP_SERVERS. */
+  readonly kafkaBootstrap: string;
 }
 
 /** One FlinkDeployment with its identity, its own state container, RBAC and network policy. */
@@ -136,7 +141,7 @@ export class FlinkCluster extends Construct {
       volumeMounts: [{ name: 'usrlib', mountPath: FLINK.usrlib }],
     };
     // The job reads its Polaris consumer's credentials from the environment (never from the configuration).
-    const catalogEnv = app?.catalog ? catalogCredentials(this, `flink-${app.name}`, props.catalogOf(`flink-${app.name}`), labels) : [];
+    const jobEnv = app ? [{ name: 'KAFKA_BOOTSTRAP_SERVERS', value: props.kafkaBootstrap }, ...(app.catalog ? catalogEnvironment(this, `flink-${app.name}`, props.catalogOf(`flink-${app.name}`), labels) : [])] : [];
 
     new FlinkDeployment(this, 'Resource', {
       // Where the catalog's tables live, which this identity reads and writes through ADLSFileIO.
@@ -159,7 +164,7 @@ export class FlinkCluster extends Construct {
                 name: FLINK.mainContainer,
                 // The image's entrypoint writes the effective configuration under /opt/flink/conf.
                 securityContext: { ...restrictedContainer, readOnlyRootFilesystem: false },
-                env: catalogEnv,
+                env: jobEnv,
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(app ? [{ name: 'usrlib', mountPath: FLINK.usrlib }] : [])],
               },
             ],
@@ -224,10 +229,10 @@ export class FlinkCluster extends Construct {
 export const stateContainer = (name: string) => `flink-state-${name}`;
 
 /**
- * The Polaris consumer's client ID and secret from Key Vault as environment variables, with the
- * catalog's coordinates (the Iceberg REST catalog properties a job passes to its catalog).
+ * The catalog a job opens: its Iceberg options (as the gateway's catalog file has them) and the
+ * Polaris consumer's client ID and secret from Key Vault, as environment variables.
  */
-function catalogCredentials(scope: Construct, consumer: string, polaris: PolarisConsumer, labels: Record<string, string>): k8s.EnvVar[] {
+function catalogEnvironment(scope: Construct, consumer: string, polaris: PolarisConsumer, labels: Record<string, string>): k8s.EnvVar[] {
   const secret = new KeyVaultSecret(scope, 'polaris-secret', {
     namespace: workloadNamespaces.flink,
     secretName: `${consumer}-polaris`,
@@ -235,10 +240,7 @@ function catalogCredentials(scope: Construct, consumer: string, polaris: Polaris
     keys: { clientId: polaris.keyVaultSecrets.clientId, clientSecret: polaris.keyVaultSecrets.clientSecret },
   });
   return [
-    { name: 'POLARIS_URI', value: polaris.catalogUri },
-    { name: 'POLARIS_WAREHOUSE', value: polaris.warehouse },
-    { name: 'POLARIS_OAUTH2_SERVER_URI', value: polaris.oauthTokenUri },
-    { name: 'POLARIS_SCOPE', value: polaris.scope },
+    { name: 'CATALOG', value: catalogYaml(catalogOptions(polaris)) },
     { name: 'POLARIS_CLIENT_ID', valueFrom: { secretKeyRef: { name: secret.secretName, key: 'clientId' } } },
     { name: 'POLARIS_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: secret.secretName, key: 'clientSecret' } } },
   ];

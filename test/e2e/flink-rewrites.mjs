@@ -16,6 +16,11 @@ export const FLINK_BREAKS = {
     what: 'the image jar list lacks the Kafka SQL connector',
     jars: (jars) => jars.filter((j) => !/\/flink-connector-kafka-[^/]*\.jar$/.test(j)),
   },
+  'flink-no-hadoop': {
+    stage: 'flink sql',
+    what: 'the image jar list lacks Hadoop (iceberg-flink-runtime has it compileOnly)',
+    jars: (jars) => jars.filter((j) => !/\/hadoop-client-[^/]*\.jar$/.test(j)),
+  },
   'flink-no-checkpoints': {
     stage: 'flink commit',
     what: "the gateway sends no checkpoint interval with its jobs (Flink 1.20 reads it on the client): the INSERT never commits",

@@ -100,7 +100,7 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
     const object = connect('KafkaConnector', sink.name);
     const file = `dist/${env}/kafka-connect/kafkaconnector-${sink.name}.yaml`;
     let config = { ...object.spec.config };
-    for (const name of breaks) config = BREAKS[name].connector?.(config) ?? config;
+    for (const name of breaks) config = BREAKS[name]?.connector?.(config) ?? config;
     const handle = intent.polaris['kafka-connect'];
     const source = { source: 'the Polaris handle (consumer kafka-connect)' };
     move(file, config, 'iceberg.catalog.uri', handle.catalogUri, local.catalogUri, { ...source, text: 'the Iceberg REST catalog server stands in for Polaris' });
@@ -131,7 +131,7 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   const trinoCatalogs = Object.keys(trino.data).filter((k) => k !== 'config.properties' && k.endsWith('.properties') && parseProperties(trino.data[k])['connector.name'] === 'iceberg');
   if (trinoCatalogs.length !== 1) throw new StageError('config', `${trinoFile}: ${trinoCatalogs.length} Iceberg catalog files, expected one`);
   let catalogText = trino.data[trinoCatalogs[0]];
-  for (const name of breaks) catalogText = BREAKS[name].catalog?.(catalogText) ?? catalogText;
+  for (const name of breaks) catalogText = BREAKS[name]?.catalog?.(catalogText) ?? catalogText;
   const catalog = parseProperties(catalogText);
   const trinoHandle = intent.polaris.trino;
   const trinoSource = { source: 'the Polaris handle (consumer trino)' };
