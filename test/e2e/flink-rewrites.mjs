@@ -35,37 +35,62 @@ const dynamicProperties = (line) => Object.fromEntries([...line.matchAll(/ -D([^
  * The session cluster's configuration (JobManager and TaskManager), the SQL Gateway's dynamic
  * properties and its catalog store script, from dist/<env>/flink/, moved to loopback.
  */
-export function flinkLoopbackConfig({ dist, intent, local, breaks = [], move }) {
-  const { env } = intent;
-  const flink = objectsOf(dist, env, 'flink');
-  const session = flink('FlinkDeployment', 'flink-session');
-  const sessionFile = `dist/${env}/flink/flinkdeployment-flink-session.yaml`;
-  const cluster = { ...session.spec.flinkConfiguration };
+/**
+ * A FlinkDeployment's flinkConfiguration on loopback: file:// state, no Kubernetes HA, the short
+ * checkpoint interval, and what the operator would write for the pods (`operator`, printed apart).
+ */
+export function clusterLoopback(file, deployment, local, move) {
+  const cluster = { ...deployment.spec.flinkConfiguration };
   const noAdls = 'a local folder stands in for ADLS';
   for (const [key, folder] of [['execution.checkpointing.dir', 'checkpoints'], ['execution.checkpointing.savepoint-dir', 'savepoints'], ['jobmanager.archive.fs.dir', 'completed-jobs']]) {
-    move(sessionFile, cluster, key, undefined, `file://${local.flinkState}/${folder}`, noAdls);
+    move(file, cluster, key, undefined, `file://${local.stateDir}/${folder}`, noAdls);
   }
-  move(sessionFile, cluster, 'high-availability.type', 'kubernetes', undefined, 'no Kubernetes here: no HA services');
-  move(sessionFile, cluster, 'high-availability.storageDir', undefined, undefined, 'no HA here');
-  move(sessionFile, cluster, 'state.backend.rocksdb.localdir', undefined, `${local.flinkState}/rocksdb`, "the TaskManager's local disk");
-  move(sessionFile, cluster, 'execution.checkpointing.interval', undefined, local.checkpointInterval, 'checkpoint (and so commit) every few seconds so the run takes a minute');
+  move(file, cluster, 'high-availability.type', 'kubernetes', undefined, 'no Kubernetes here: no HA services');
+  move(file, cluster, 'high-availability.storageDir', undefined, undefined, 'no HA here');
+  move(file, cluster, 'state.backend.rocksdb.localdir', undefined, `${local.stateDir}/rocksdb`, "the TaskManager's local disk");
+  move(file, cluster, 'execution.checkpointing.interval', undefined, local.checkpointInterval, 'checkpoint (and so commit) every few seconds so the run takes a minute');
   // What the operator writes for the pods (ports, addresses, memory from spec.*.resource), here on loopback and small.
   const operator = {
     'jobmanager.rpc.address': '127.0.0.1',
     'jobmanager.bind-host': '127.0.0.1',
-    'jobmanager.rpc.port': local.flinkRpcPort,
+    'jobmanager.rpc.port': local.rpcPort,
     'rest.address': '127.0.0.1',
     'rest.bind-address': '127.0.0.1',
-    'rest.port': local.flinkRestPort,
+    'rest.port': local.restPort,
     'blob.server.port': '0',
     'taskmanager.host': '127.0.0.1',
     'taskmanager.bind-host': '127.0.0.1',
     'jobmanager.memory.process.size': '1024m',
     'taskmanager.memory.process.size': '1600m',
-    'io.tmp.dirs': local.flinkTmp,
+    'io.tmp.dirs': local.tmpDir,
   };
-  move(`${sessionFile} spec.jobManager.resource`, session.spec.jobManager.resource, 'memory', undefined, operator['jobmanager.memory.process.size'], 'jobmanager.memory.process.size, sized for this machine');
-  move(`${sessionFile} spec.taskManager.resource`, session.spec.taskManager.resource, 'memory', undefined, operator['taskmanager.memory.process.size'], 'taskmanager.memory.process.size, sized for this machine');
+  const resources = { jobManager: { ...deployment.spec.jobManager.resource }, taskManager: { ...deployment.spec.taskManager.resource } };
+  move(`${file} spec.jobManager.resource`, resources.jobManager, 'memory', undefined, operator['jobmanager.memory.process.size'], 'jobmanager.memory.process.size, sized for this machine');
+  move(`${file} spec.taskManager.resource`, resources.taskManager, 'memory', undefined, operator['taskmanager.memory.process.size'], 'taskmanager.memory.process.size, sized for this machine');
+  return { cluster: { ...cluster, ...operator }, operator };
+}
+
+/** The CATALOG lines of a gateway or job (`key: "value"`), moved to the catalog stand-in. */
+export function catalogLoopback(file, text, handle, local, move, breaks = []) {
+  let catalog = Object.fromEntries(text.split('\n').map((l) => [l.slice(0, l.indexOf(':')), JSON.parse(l.slice(l.indexOf(':') + 1).trim())]));
+  for (const name of breaks) catalog = FLINK_BREAKS[name]?.catalog?.(catalog) ?? catalog;
+  const source = { source: `the Polaris handle (consumer ${handle.consumer})` };
+  move(file, catalog, 'uri', handle.catalogUri, local.catalogUri, { ...source, text: 'the Iceberg REST catalog server stands in for Polaris' });
+  move(file, catalog, 'oauth2-server-uri', handle.oauthTokenUri, local.tokenUri, { ...source, text: "the stand-in's own OAuth2 client-credentials endpoint" });
+  move(file, catalog, 'io-impl', 'org.apache.iceberg.azure.adlsv2.ADLSFileIO', 'org.apache.iceberg.hadoop.HadoopFileIO', 'a local folder stands in for ADLS');
+  return Object.entries(catalog).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n');
+}
+
+/**
+ * The session cluster's configuration (JobManager and TaskManager), the SQL Gateway's dynamic
+ * properties and its catalog store script, from dist/<env>/flink/, moved to loopback.
+ */
+export function flinkLoopbackConfig({ dist, intent, local, breaks = [], move }) {
+  const { env } = intent;
+  const flink = objectsOf(dist, env, 'flink');
+  const session = flink('FlinkDeployment', 'flink-session');
+  const sessionFile = `dist/${env}/flink/flinkdeployment-flink-session.yaml`;
+  const { cluster, operator } = clusterLoopback(sessionFile, session, { stateDir: local.flinkState, tmpDir: local.flinkTmp, rpcPort: local.flinkRpcPort, restPort: local.flinkRestPort, checkpointInterval: local.checkpointInterval }, move);
 
   const gatewayObject = flink('Deployment', 'flink-sql-gateway');
   const gatewayFile = `dist/${env}/flink/deployment-flink-sql-gateway.yaml`;
@@ -88,17 +113,9 @@ export function flinkLoopbackConfig({ dist, intent, local, breaks = [], move }) 
 
   const catalogEnv = container.env.find((e) => e.name === 'CATALOG')?.value;
   if (!catalogEnv) throw new StageError('config', `${gatewayFile}: no CATALOG variable`);
-  let catalog = Object.fromEntries(catalogEnv.split('\n').map((l) => [l.slice(0, l.indexOf(':')), JSON.parse(l.slice(l.indexOf(':') + 1).trim())]));
-  for (const name of breaks) catalog = FLINK_BREAKS[name]?.catalog?.(catalog) ?? catalog;
-  const handle = intent.polaris.flink;
-  const source = { source: 'the Polaris handle (consumer flink)' };
-  const catalogFile = `${gatewayFile} CATALOG`;
-  move(catalogFile, catalog, 'uri', handle.catalogUri, local.catalogUri, { ...source, text: 'the Iceberg REST catalog server stands in for Polaris' });
-  move(catalogFile, catalog, 'oauth2-server-uri', handle.oauthTokenUri, local.tokenUri, { ...source, text: "the stand-in's own OAuth2 client-credentials endpoint" });
-  move(catalogFile, catalog, 'io-impl', 'org.apache.iceberg.azure.adlsv2.ADLSFileIO', 'org.apache.iceberg.hadoop.HadoopFileIO', noAdls);
+  const catalogText = catalogLoopback(`${gatewayFile} CATALOG`, catalogEnv, { ...intent.polaris.flink, consumer: 'flink' }, local, move, breaks);
   // The gateway's own start lines before `exec`, run by sh with the store folder moved.
   const storeScript = script.filter((l) => l !== execLine).join('\n').replaceAll('/catalogs/', `${local.catalogStore}/`);
   move(gatewayFile, { 'catalog store file': '/catalogs/' }, 'catalog store file', undefined, `${local.catalogStore}/`, 'the printf of the start script writes into the run folder');
-  const catalogText = Object.entries(catalog).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join('\n');
-  return { cluster: { ...cluster, ...operator }, operator, gateway, jvmOptions, storeScript, catalogText, warehouse: handle.warehouse };
+  return { cluster, operator, gateway, jvmOptions, storeScript, catalogText, warehouse: intent.polaris.flink.warehouse };
 }

@@ -40,34 +40,46 @@ export async function flinkSetup({ dist, intent, local, breaks, move, work }) {
   return { local: flinkLocal, config: flinkLoopbackConfig({ dist, intent, local: flinkLocal, breaks, move }) };
 }
 
-const yaml = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}: ${JSON.stringify(String(v))}`).join('\n')}\n`;
+/** The java arguments of a Flink process: the image's JVM options, logging, and lib/ (Flink's modules and the image's jars). */
+export function flinkJvm({ work, breaks }, tools) {
+  let libJars = tools.flink.libJars;
+  for (const name of breaks) libJars = FLINK_BREAKS[name]?.jars?.(libJars) ?? libJars;
+  const classpath = ['-cp', [join(tools.flink.modules, '*'), ...libJars].join(':')];
+  return (...extra) => [...JAVA17_OPENS, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j.configurationFile=${join(work, 'log4j2.properties')}`, ...extra, ...classpath];
+}
+
+/** A TaskManager as taskmanager.sh starts one: its memory computed first by BashJavaUtils from the configuration. */
+export function startTaskManager({ startProgram }, jvm, conf, name, stageName, env = {}) {
+  let resources;
+  try {
+    resources = execFileSync('java', [...jvm('-Xmx128m'), 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', conf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    throw new Error(`BashJavaUtils GET_TM_RESOURCE_PARAMS failed: ${`${error.stdout}${error.stderr}`.trim().split('\n').slice(-5).join('\n')}`);
+  }
+  const [jvmParams, dynamic] = resources
+    .split('\n')
+    .filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:'))
+    .map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim().split(/\s+/));
+  if (!jvmParams || !dynamic) throw new Error(`BashJavaUtils printed no resource parameters:\n${resources.slice(-500)}`);
+  return startProgram(name, stageName, 'java', [...jvm(...jvmParams), 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', conf, ...dynamic], { env });
+}
+
+export const yaml = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}: ${JSON.stringify(String(v))}`).join('\n')}\n`;
 
 /**
  * Starts the JobManager, the TaskManager (memory computed first by BashJavaUtils, as
  * taskmanager.sh does) and the SQL Gateway; returns when all three answer.
  */
 export async function startFlink(ctx, tools, { local, config }) {
-  const { stage, waitFor, startProgram, work, json, breaks, client } = ctx;
-  let libJars = tools.flink.libJars;
-  for (const name of breaks) libJars = FLINK_BREAKS[name]?.jars?.(libJars) ?? libJars;
-  const classpath = ['-cp', [join(tools.flink.modules, '*'), ...libJars].join(':')];
+  const { stage, waitFor, startProgram, work, json, client } = ctx;
+  const jvm = flinkJvm(ctx, tools);
   const conf = join(work, 'flink-conf');
   writeFileSync(join(conf, 'config.yaml'), yaml(config.cluster));
-  const logging = [`-Dlog4j.configurationFile=${join(work, 'log4j2.properties')}`];
-  const jvm = (...extra) => [...JAVA17_OPENS, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', ...logging, ...extra, ...classpath];
   const rest = `http://127.0.0.1:${local.flinkRestPort}`;
 
   await stage('flink cluster', async () => {
     startProgram('flink-jobmanager', 'flink cluster', 'java', [...jvm('-Xmx512m'), 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint', '--configDir', conf]);
-    let resources;
-    try {
-      resources = execFileSync('java', [...jvm('-Xmx128m'), 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', conf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (error) {
-      throw new Error(`BashJavaUtils GET_TM_RESOURCE_PARAMS failed: ${`${error.stdout}${error.stderr}`.trim().split('\n').slice(-5).join('\n')}`);
-    }
-    const [jvmParams, dynamic] = resources.split('\n').filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:')).map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim().split(/\s+/));
-    if (!jvmParams || !dynamic) throw new Error(`BashJavaUtils printed no resource parameters:\n${resources.slice(-500)}`);
-    startProgram('flink-taskmanager', 'flink cluster', 'java', [...jvm(...jvmParams), 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', conf, ...dynamic]);
+    startTaskManager(ctx, jvm, conf, 'flink-taskmanager', 'flink cluster');
     await waitFor('the JobManager REST API with one TaskManager', 90000, async () => ((await json(`${rest}/taskmanagers`)).taskmanagers?.length === 1 ? true : undefined));
   });
 
@@ -114,7 +126,7 @@ function rootCauses(body) {
  * Through the gateway: a Kafka source on `topic`, INSERT INTO `<catalog>.<namespace>.<table>`,
  * the commit awaited in the catalog, Trino reading the rows; and the gateway reading `connectTable`.
  */
-export async function flinkStages(ctx, { local, config }, { topic, records, namespace, table, connectTable, trinoRows, tableSnapshot }) {
+export async function flinkStages(ctx, { local, config }, { topic, records, namespace, table, connectTable, trinoRows, trinoCatalog, tableSnapshot }) {
   const { stage, waitFor, Fatal } = ctx;
   const gateway = `http://127.0.0.1:${local.gatewayPort}`;
   const catalogName = config.warehouse;
@@ -138,10 +150,10 @@ export async function flinkStages(ctx, { local, config }, { topic, records, name
     });
   });
   await stage('flink trino', async () => {
-    const rows = await trinoRows(`SELECT id, name, amount FROM ${catalogName}.${namespace}.${table} ORDER BY id`);
+    const rows = await trinoRows(`SELECT id, name, amount FROM ${trinoCatalog}.${namespace}.${table} ORDER BY id`);
     const expected = records.map((r) => [r.id, r.name, r.amount ?? null]);
     if (JSON.stringify(rows) !== JSON.stringify(expected)) throw new Error(`Trino read ${JSON.stringify(rows)} from the table Flink wrote; produced ${JSON.stringify(expected)}`);
-    console.log(`  Trino reads the ${rows.length} rows Flink wrote to ${catalogName}.${namespace}.${table}`);
+    console.log(`  Trino reads the ${rows.length} rows Flink wrote to ${trinoCatalog}.${namespace}.${table}`);
   });
   if (connectTable) {
     await stage('flink reads connect table', async () => {

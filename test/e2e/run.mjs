@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
+import { applicationSetup, applicationStages, buildJob } from './flink-app.mjs';
 import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
 import { FLINK_BREAKS } from './flink-rewrites.mjs';
 import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
@@ -120,7 +121,8 @@ async function prepare() {
   execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
   const flink = runs.flink ? prepareFlink() : undefined;
-  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink };
+  const job = runs.flink ? buildJob() : undefined;
+  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink, job };
 }
 
 async function main() {
@@ -145,12 +147,14 @@ async function main() {
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
   const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
+  const app = runs.flink && tools.intent.flinkApps.length ? await applicationSetup({ dist, intent: tools.intent, local, move: mover(config.rewrites), work, job: tools.job }) : undefined;
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
   for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
   console.log(`  Trino, for this machine: ${describeMoves(staged.moves)}`);
   if (flink) console.log(`  Flink, what the operator would write for the pods, on loopback: ${Object.entries(flink.config.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (app) console.log(`  ${app.name}, likewise: ${Object.entries(app.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
 
   // Trino takes longest to start and needs nothing else to do so: it starts first.
   const trino = startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } });
@@ -199,18 +203,17 @@ async function main() {
     await waitFor('the broker', 60000, () => (broker.log().includes('Kafka Server started') ? true : undefined));
   });
 
+  const topicCommand = (args) =>
+    new Promise((done, failed) => {
+      const tool = new Program(`topics-${args[args.indexOf('--topic') + 1]}`, 'java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.TopicCommand', ...args], { cwd: work, logFile: join(work, 'topics.log') });
+      tool.exited.then((code) => (code === 0 ? done() : failed(new Error(`kafka-topics ${args.join(' ')} exited ${code}:\n${tool.problems()}`))));
+    });
+  /** A topic a producer side creates (the sink's source topic, the example job's input). */
+  const producerTopic = (name) => ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', name, '--partitions', '1', '--replication-factor', '1'];
   await stage('topics', async () => {
     // The platform's topics Job, command for command; the sink's source topic is the producer side's to create.
-    const commands = [...config.topicCommands.map((c) => c.args), ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', sink.topics[0], '--partitions', '1', '--replication-factor', '1']];
-    await Promise.all(
-      commands.map(
-        (args) =>
-          new Promise((done, failed) => {
-            const tool = new Program(`topics-${args[args.indexOf('--topic') + 1]}`, 'java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.TopicCommand', ...args], { cwd: work, logFile: join(work, 'topics.log') });
-            tool.exited.then((code) => (code === 0 ? done() : failed(new Error(`kafka-topics ${args.join(' ')} exited ${code}:\n${tool.problems()}`))));
-          }),
-      ),
-    );
+    const commands = [...config.topicCommands.map((c) => c.args), producerTopic(sink.topics[0]), ...(app ? [producerTopic(app.topic)] : [])];
+    await Promise.all(commands.map(topicCommand));
   });
 
   await stage('catalog', async () => {
@@ -257,7 +260,16 @@ async function main() {
       table,
       connectTable: runs.connect ? { name: sink.table, rows: produced.flat().length } : undefined,
       trinoRows: async (sql) => (await q(sql)).rows,
+      trinoCatalog: config.trinoCatalog,
       tableSnapshot: currentRecords,
+    });
+  }
+  if (app) {
+    await applicationStages(flinkContext, tools, app, {
+      produce: (topic, records) => produce(jvm, local.bootstrap, topic, records),
+      tableRecords: currentRecords,
+      trinoRows: async (sql) => (await q(sql)).rows,
+      trinoCatalog: config.trinoCatalog,
     });
   }
   if (runs.connect) await connectResults();
@@ -362,8 +374,8 @@ async function currentRecords(namespace, table) {
 async function shutdown() {
   const start = Date.now();
   // Flink and the worker first (they commit and leave their groups), the broker last but one, then the rest.
-  for (const name of ['flink-sql-gateway', 'flink-taskmanager', 'flink-jobmanager', 'connect', 'trino', 'broker', 'catalog']) {
-    for (const p of programs.filter((q) => q.name === name)) {
+  for (const name of ['app-', 'flink-sql-gateway', 'flink-taskmanager', 'flink-jobmanager', 'connect', 'trino', 'broker', 'catalog']) {
+    for (const p of programs.filter((q) => q.name === name || (name.endsWith('-') && q.name.startsWith(name)))) {
       p.expectedExit = true;
       await p.stop(20000);
     }
