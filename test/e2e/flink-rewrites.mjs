@@ -21,6 +21,11 @@ export const FLINK_BREAKS = {
     what: 'the image jar list lacks Hadoop (iceberg-flink-runtime has it compileOnly)',
     jars: (jars) => jars.filter((j) => !/\/hadoop-client-[^/]*\.jar$/.test(j)),
   },
+  'flink-app-no-savepoint': {
+    stage: 'app commit after restart',
+    what: 'the application restarts without its savepoint (as a last-state upgrade that lost its checkpoints would)',
+    restartWithoutSavepoint: true,
+  },
   'flink-no-checkpoints': {
     stage: 'flink commit',
     what: "the gateway sends no checkpoint interval with its jobs (Flink 1.20 reads it on the client): the INSERT never commits",

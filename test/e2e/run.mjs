@@ -264,6 +264,11 @@ async function main() {
       tableSnapshot: currentRecords,
     });
   }
+  // The session cluster is done: its CPU goes to the application's.
+  for (const p of programs.filter((q) => q.name.startsWith('flink-'))) {
+    p.expectedExit = true;
+    await p.stop(10000);
+  }
   if (app) {
     await applicationStages(flinkContext, tools, app, {
       produce: (topic, records) => produce(jvm, local.bootstrap, topic, records),
