@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { azureStandIns } from '../lib/azure-standins.mjs';
 import { cache, freePort, root } from '../lib/programs.mjs';
 import { catalogLoopback, clusterLoopback, FLINK_BREAKS } from './flink-rewrites.mjs';
+import { historyStage } from './flink-history.mjs';
 import { flinkJvm, startTaskManager, yaml } from './flink.mjs';
 import { objectsOf, StageError } from './rewrites.mjs';
 
@@ -64,7 +65,7 @@ export async function applicationSetup({ dist, intent, local, move, work, job })
 const orders = (from, count) => Array.from({ length: count }, (_, i) => ({ id: from + i, order_id: from + i, customer: `customer-${(from + i) % 3}`, quantity: 1 + ((from + i) % 4), unit_price: 2.5 }));
 
 /** Fetch, run, read back, stop with a savepoint, restart from it, read back again. */
-export async function applicationStages(ctx, tools, app, { produce, tableRecords, trinoRows, trinoCatalog }) {
+export async function applicationStages(ctx, tools, app, { produce, tableRecords, trinoRows, trinoCatalog, history }) {
   const { stage, waitFor, startProgram, work, json, client } = ctx;
   const jvm = flinkJvm(ctx, tools);
   const conf = join(work, 'app-conf');
@@ -126,6 +127,9 @@ export async function applicationStages(ctx, tools, app, { produce, tableRecords
     return location;
   });
   console.log(`  stopped with savepoint ${savepoint}`);
+  // The finished job is in the application's archive now: the HistoryServer serves it while the application restarts.
+  const served = history ? historyStage(ctx, jvm, history, running.jobId) : Promise.resolve();
+  served.catch(() => {});
   await produce(app.topic, orders(5, 4));
   const restoreFrom = ctx.breaks.some((b) => FLINK_BREAKS[b]?.restartWithoutSavepoint) ? undefined : savepoint;
   running = await stage('app restart from savepoint', () => startApplication('restart', restoreFrom));
@@ -137,4 +141,5 @@ export async function applicationStages(ctx, tools, app, { produce, tableRecords
     console.log(`  Trino reads all ${rows.length} orders once each, across the upgrade`);
   });
   for (const p of [running.jm, running.tm]) p.expectedExit = true;
+  await served;
 }

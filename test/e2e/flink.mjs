@@ -158,7 +158,7 @@ export async function flinkStages(ctx, { local, config }, { topic, records, name
   if (connectTable) {
     await stage('flink reads connect table', async () => {
       await statement(gateway, session, "SET 'execution.runtime-mode' = 'batch'");
-      const [[count]] = await statement(gateway, session, `SELECT count(*) FROM \`${catalogName}\`.${connectTable.split('.').map((p) => `\`${p}\``).join('.')}`);
+      const [[count]] = await statement(gateway, session, `SELECT count(*) FROM \`${catalogName}\`.${connectTable.name.split('.').map((p) => `\`${p}\``).join('.')}`);
       if (count !== connectTable.rows) throw new Error(`the gateway counts ${count} rows in ${connectTable.name}, Kafka Connect wrote ${connectTable.rows}`);
       console.log(`  the gateway reads ${count} rows of ${catalogName}.${connectTable.name}, which Kafka Connect wrote`);
     });

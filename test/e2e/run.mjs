@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
 import { applicationSetup, applicationStages, buildJob } from './flink-app.mjs';
+import { historySetup } from './flink-history.mjs';
 import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
 import { FLINK_BREAKS } from './flink-rewrites.mjs';
 import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
@@ -148,6 +149,7 @@ async function main() {
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
   const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
   const app = runs.flink && tools.intent.flinkApps.length ? await applicationSetup({ dist, intent: tools.intent, local, move: mover(config.rewrites), work, job: tools.job }) : undefined;
+  const history = app ? await historySetup({ dist, intent: tools.intent, work, move: mover(config.rewrites), stateDirs: { 'flink-state-session': flink.local.flinkState, [`flink-state-${tools.intent.flinkApps[0]}`]: app.local.stateDir } }) : undefined;
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
@@ -275,6 +277,7 @@ async function main() {
       tableRecords: currentRecords,
       trinoRows: async (sql) => (await q(sql)).rows,
       trinoCatalog: config.trinoCatalog,
+      history,
     });
   }
   if (runs.connect) await connectResults();
@@ -379,7 +382,7 @@ async function currentRecords(namespace, table) {
 async function shutdown() {
   const start = Date.now();
   // Flink and the worker first (they commit and leave their groups), the broker last but one, then the rest.
-  for (const name of ['app-', 'flink-sql-gateway', 'flink-taskmanager', 'flink-jobmanager', 'connect', 'trino', 'broker', 'catalog']) {
+  for (const name of ['app-', 'flink-history-server', 'flink-sql-gateway', 'flink-taskmanager', 'flink-jobmanager', 'connect', 'trino', 'broker', 'catalog']) {
     for (const p of programs.filter((q) => q.name === name || (name.endsWith('-') && q.name.startsWith(name)))) {
       p.expectedExit = true;
       await p.stop(20000);
