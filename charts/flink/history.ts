@@ -42,7 +42,7 @@ export class HistoryServer extends Construct {
         'historyserver.archive.fs.refresh-interval': '30 s',
         'historyserver.web.address': '0.0.0.0',
         'historyserver.web.port': String(FLINK.historyPort),
-        'historyserver.web.tmpdir': '/tmp/history',
+        'historyserver.web.tmpdir': '/opt/flink/history-web',
         // The heap follows the container (the JVM default is a quarter of it).
         'env.java.opts.historyserver': '-XX:MaxRAMPercentage=70',
       }),
@@ -76,6 +76,8 @@ export class HistoryServer extends Construct {
                   { name: 'config', mountPath: '/opt/flink/history-conf', readOnly: true },
                   { name: 'tmp', mountPath: '/tmp' },
                   { name: 'log', mountPath: '/opt/flink/log' },
+                  // The HistoryServer unpacks the archives it serves here.
+                  { name: 'web', mountPath: '/opt/flink/history-web' },
                 ],
               },
             ],
@@ -83,6 +85,7 @@ export class HistoryServer extends Construct {
               { name: 'config', configMap: { name } },
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
               { name: 'log', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+              { name: 'web', emptyDir: { sizeLimit: k8s.Quantity.fromString('2Gi') } },
             ],
           },
         },
