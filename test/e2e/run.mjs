@@ -10,8 +10,9 @@
 // printed). Every stage has a bounded wait and fails naming itself; every process is stopped by
 // its process group and the work folder removed, whatever happens.
 //
-//   -> Flink of the image: a session cluster and the SQL Gateway (test/e2e/flink.mjs), INSERT INTO
-//      an Iceberg table from the same topic, read back by Trino
+//   -> Flink of the image (test/e2e/flink*.mjs): the session cluster and the SQL Gateway INSERT INTO an
+//      Iceberg table from the same topic; the example application fetched, run, upgraded with a
+//      savepoint; the HistoryServer; all read back by Trino
 //
 //   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink] [--keep]
 import { execFileSync } from 'node:child_process';
@@ -34,7 +35,7 @@ const { values: options } = parseArgs({
   options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, only: { type: 'string' }, keep: { type: 'boolean', default: false } },
 });
 if (options.only && !['connect', 'flink'].includes(options.only)) throw new Error(`--only ${options.only}: expected connect or flink`);
-/** Which halves run: Kafka Connect into Iceberg, and Flink's session cluster and gateway. */
+/** Which halves run: Kafka Connect into Iceberg, and Flink. */
 const runs = { connect: options.only !== 'flink', flink: options.only !== 'connect' };
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
 const dist = resolve(options.dist);
@@ -71,6 +72,9 @@ async function stage(name, body) {
     throw new StageError(name, expected ? error.message : (error?.stack ?? String(error)));
   }
 }
+
+/** A stage of the Connect half: skipped under --only flink. */
+const connectStage = (name, body) => (runs.connect ? stage(name, body) : undefined);
 
 /** Polls `probe` until it returns a value; fails naming `what` after `timeoutMs`, or at once when a program dies. */
 async function waitFor(what, timeoutMs, probe) {
@@ -205,17 +209,19 @@ async function main() {
     await waitFor('the broker', 60000, () => (broker.log().includes('Kafka Server started') ? true : undefined));
   });
 
-  const topicCommand = (args) =>
-    new Promise((done, failed) => {
-      const tool = new Program(`topics-${args[args.indexOf('--topic') + 1]}`, 'java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.TopicCommand', ...args], { cwd: work, logFile: join(work, 'topics.log') });
-      tool.exited.then((code) => (code === 0 ? done() : failed(new Error(`kafka-topics ${args.join(' ')} exited ${code}:\n${tool.problems()}`))));
-    });
-  /** A topic a producer side creates (the sink's source topic, the example job's input). */
-  const producerTopic = (name) => ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', name, '--partitions', '1', '--replication-factor', '1'];
   await stage('topics', async () => {
     // The platform's topics Job, command for command; the sink's source topic is the producer side's to create.
+    const producerTopic = (name) => ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', name, '--partitions', '1', '--replication-factor', '1'];
     const commands = [...config.topicCommands.map((c) => c.args), producerTopic(sink.topics[0]), ...(app ? [producerTopic(app.topic)] : [])];
-    await Promise.all(commands.map(topicCommand));
+    await Promise.all(
+      commands.map(
+        (args) =>
+          new Promise((done, failed) => {
+            const tool = new Program(`topics-${args[args.indexOf('--topic') + 1]}`, 'java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.TopicCommand', ...args], { cwd: work, logFile: join(work, 'topics.log') });
+            tool.exited.then((code) => (code === 0 ? done() : failed(new Error(`kafka-topics ${args.join(' ')} exited ${code}:\n${tool.problems()}`))));
+          }),
+      ),
+    );
   });
 
   await stage('catalog', async () => {
@@ -227,10 +233,33 @@ async function main() {
     }
   });
 
-  // Flink starts beside the Connect worker (its stages are awaited after the Connect ones).
+  // Flink starts beside the Connect worker; its stages run after the Connect ones.
   const flinkContext = { stage, waitFor, startProgram, work, json, breaks: options.break, client: CLIENT, Fatal };
   const flinkUp = runs.flink ? startFlink(flinkContext, tools, flink) : Promise.resolve();
   flinkUp.catch(() => {});
+
+  const connectBase = `http://127.0.0.1:${ports.connect}`;
+  await connectStage('worker', async () => {
+    writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
+    startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
+    const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
+    const wanted = config.sinks[0].config['connector.class'];
+    if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
+  });
+
+  const connector = config.sinks[0];
+  const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
+  const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
+  await connectStage('connector task', async () => {
+    await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
+    const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
+      const current = await status();
+      if (failedTask(current)) return current;
+      return current.tasks?.length > 0 && current.tasks.every((t) => t.state === 'RUNNING') ? current : undefined;
+    });
+    const failed = failedTask(s);
+    if (failed) throw new Error(`${connector.name} failed:\n${traceOf(failed)}`);
+  });
 
   const produced = [
     [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }, { id: 3, name: 'gamma' }],
@@ -238,34 +267,62 @@ async function main() {
     [{ id: 4, name: 'delta', amount: 12.5 }, { id: 5, name: 'epsilon', amount: 7.25 }],
   ];
   const snapshots = [];
-  if (runs.connect) await connectStages();
-  else await stage('produce', () => produce(jvm, local.bootstrap, sink.topics[0], produced.flat()));
+  for (const [i, batch] of produced.entries()) {
+    await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
+    const total = produced.slice(0, i + 1).flat().length;
+    snapshots.push(await connectStage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
+  }
 
-  const trinoBase = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
-  const trinoHeaders = trinoBase.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
-  const q = async (sql) => {
+  const rows = await connectStage('trino', async () => {
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
-    return trinoQuery(trinoBase, sql, trinoHeaders);
-  };
-  if (trinoBase.startsWith('https')) {
-    // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
-    process.removeAllListeners('warning');
-    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-  }
+    const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
+    const headers = base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
+    if (base.startsWith('https')) {
+      // The self-signed certificate stageTrino made for this run; Node warns once about trusting it.
+      process.removeAllListeners('warning');
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    }
+    const q = (sql) => trinoQuery(base, sql, headers);
+    const fq = `${config.trinoCatalog}.${namespace}`;
+    const data = await q(`SELECT id, name, amount FROM ${fq}.${table} ORDER BY id`);
+    const columns = await q(`SELECT column_name, data_type FROM ${config.trinoCatalog}.information_schema.columns WHERE table_schema = '${namespace}' AND table_name = '${table}'`);
+    const count = await q(`SELECT count(*) FROM ${fq}."${table}$snapshots"`);
+    return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
+  });
 
-  if (runs.flink) {
-    await flinkUp;
-    await flinkStages(flinkContext, flink, {
-      topic: sink.topics[0],
-      records: produced.flat(),
-      namespace: tools.intent.flinkNamespaces[0],
-      table,
-      connectTable: runs.connect ? { name: sink.table, rows: produced.flat().length } : undefined,
-      trinoRows: async (sql) => (await q(sql)).rows,
-      trinoCatalog: config.trinoCatalog,
-      tableSnapshot: currentRecords,
-    });
-  }
+  await connectStage('assert', async () => {
+    const expected = produced.flat().map((r) => [r.id, r.name, r.amount ?? null]);
+    const problems = [];
+    if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
+    if (rows.columns.amount !== 'double') problems.push(`the evolved column amount is ${rows.columns.amount ?? 'missing'} in Trino, expected double (columns: ${JSON.stringify(rows.columns)})`);
+    if (rows.snapshotCount !== produced.length) problems.push(`Trino sees ${rows.snapshotCount} snapshots, expected ${produced.length} (one commit per batch)`);
+    if (new Set(snapshots).size !== produced.length) problems.push(`the catalog's snapshots per commit are not distinct: ${snapshots.join(', ')}`);
+    if (problems.length) throw new Error(problems.join('\n'));
+    console.log(`  Trino reads ${rows.data.length} rows of ${config.trinoCatalog}.${sink.table}, column amount is ${rows.columns.amount}, ${rows.snapshotCount} snapshots`);
+  });
+
+  if (!runs.flink) return;
+  await flinkUp;
+  const trinoRows = async (sql) => {
+    await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
+    const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
+    const headers = base.startsWith('https') ? { Authorization: `Basic ${Buffer.from(`tester:${staged.password}`).toString('base64')}` } : {};
+    if (base.startsWith('https')) {
+      process.removeAllListeners('warning');
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+    }
+    return (await trinoQuery(base, sql, headers)).rows;
+  };
+  await flinkStages(flinkContext, flink, {
+    topic: sink.topics[0],
+    records: produced.flat(),
+    namespace: tools.intent.flinkNamespaces[0],
+    table,
+    connectTable: runs.connect ? { name: sink.table, rows: produced.flat().length } : undefined,
+    trinoRows,
+    trinoCatalog: config.trinoCatalog,
+    tableSnapshot: currentRecords,
+  });
   // The session cluster is done: its CPU goes to the application's.
   for (const p of programs.filter((q) => q.name.startsWith('flink-'))) {
     p.expectedExit = true;
@@ -275,62 +332,9 @@ async function main() {
     await applicationStages(flinkContext, tools, app, {
       produce: (topic, records) => produce(jvm, local.bootstrap, topic, records),
       tableRecords: currentRecords,
-      trinoRows: async (sql) => (await q(sql)).rows,
+      trinoRows,
       trinoCatalog: config.trinoCatalog,
       history,
-    });
-  }
-  if (runs.connect) await connectResults();
-
-  async function connectStages() {
-    const connectBase = `http://127.0.0.1:${ports.connect}`;
-    await stage('worker', async () => {
-      writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
-      startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: CLIENT });
-      const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
-      const wanted = config.sinks[0].config['connector.class'];
-      if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
-    });
-
-    const connector = config.sinks[0];
-    const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
-    const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
-    await stage('connector task', async () => {
-      await waitFor('the worker to accept the connector', 60000, () => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }));
-      const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
-        const current = await status();
-        if (failedTask(current)) return current;
-        return current.tasks?.length > 0 && current.tasks.every((t) => t.state === 'RUNNING') ? current : undefined;
-      });
-      const failed = failedTask(s);
-      if (failed) throw new Error(`${connector.name} failed:\n${traceOf(failed)}`);
-    });
-
-    for (const [i, batch] of produced.entries()) {
-      await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
-      const total = produced.slice(0, i + 1).flat().length;
-      snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
-    }
-  }
-
-  async function connectResults() {
-    const rows = await stage('trino', async () => {
-      const fq = `${config.trinoCatalog}.${namespace}`;
-      const data = await q(`SELECT id, name, amount FROM ${fq}.${table} ORDER BY id`);
-      const columns = await q(`SELECT column_name, data_type FROM ${config.trinoCatalog}.information_schema.columns WHERE table_schema = '${namespace}' AND table_name = '${table}'`);
-      const count = await q(`SELECT count(*) FROM ${fq}."${table}$snapshots"`);
-      return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
-    });
-
-    await stage('assert', async () => {
-      const expected = produced.flat().map((r) => [r.id, r.name, r.amount ?? null]);
-      const problems = [];
-      if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
-      if (rows.columns.amount !== 'double') problems.push(`the evolved column amount is ${rows.columns.amount ?? 'missing'} in Trino, expected double (columns: ${JSON.stringify(rows.columns)})`);
-      if (rows.snapshotCount !== produced.length) problems.push(`Trino sees ${rows.snapshotCount} snapshots, expected ${produced.length} (one commit per batch)`);
-      if (new Set(snapshots).size !== produced.length) problems.push(`the catalog's snapshots per commit are not distinct: ${snapshots.join(', ')}`);
-      if (problems.length) throw new Error(problems.join('\n'));
-      console.log(`  Trino reads ${rows.data.length} rows of ${config.trinoCatalog}.${sink.table}, column amount is ${rows.columns.amount}, ${rows.snapshotCount} snapshots`);
     });
   }
 }
@@ -382,8 +386,8 @@ async function currentRecords(namespace, table) {
 async function shutdown() {
   const start = Date.now();
   // Flink and the worker first (they commit and leave their groups), the broker last but one, then the rest.
-  for (const name of ['app-', 'flink-history-server', 'flink-sql-gateway', 'flink-taskmanager', 'flink-jobmanager', 'connect', 'trino', 'broker', 'catalog']) {
-    for (const p of programs.filter((q) => q.name === name || (name.endsWith('-') && q.name.startsWith(name)))) {
+  for (const name of ['app-', 'flink-', 'connect', 'trino', 'broker', 'catalog']) {
+    for (const p of programs.filter((q) => (name.endsWith('-') ? q.name.startsWith(name) : q.name === name))) {
       p.expectedExit = true;
       await p.stop(20000);
     }
