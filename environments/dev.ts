@@ -72,6 +72,8 @@ export default defineEnvironment({
         trino: { access: 'readWrite' },
         'kafka-connect': { access: 'namespaces', namespaces: ['raw'] },
         flink: { access: 'namespaces', namespaces: ['streaming'] },
+        // The orders application's job writes its table through the catalog (components.flink.applications catalog).
+        'flink-orders': { access: 'namespaces', namespaces: ['streaming'] },
       },
       database: {
         sku: 'Standard_B1ms',
@@ -109,7 +111,8 @@ export default defineEnvironment({
       applications: [
         {
           name: 'orders',
-          jar: 'jobs/orders-enricher-1.0.0.jar',
+          jar: 'orders-enricher/1.0.0/orders-enricher-1.0.0.jar',
+          catalog: true,
           entryClass: 'com.example.orders.OrdersEnricher',
           args: ['--input-topic', 'orders', '--output-table', 'streaming.orders'],
           parallelism: 1,

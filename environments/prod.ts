@@ -74,6 +74,8 @@ export default defineEnvironment({
         trino: { access: 'readWrite' },
         'kafka-connect': { access: 'namespaces', namespaces: ['raw'] },
         flink: { access: 'namespaces', namespaces: ['streaming'] },
+        // The orders application's job writes its table through the catalog (components.flink.applications catalog).
+        'flink-orders': { access: 'namespaces', namespaces: ['streaming'] },
       },
       database: {
         sku: 'Standard_D2ds_v5',
@@ -105,18 +107,19 @@ export default defineEnvironment({
       image: 'crlakehouseprod01.azurecr.io/flink/lakehouse:1.20.0-wi1',
       session: {
         jobManager: { cpu: 1, memoryGiB: 4 },
-        taskManager: { cpu: 2, memoryGiB: 8, slots: 4, replicas: 3 },
+        taskManager: { cpu: 2, memoryGiB: 8, slots: 4, replicas: 3, localStateGiB: 100 },
       },
       sqlGateway: { cpu: 1, memoryGiB: 2, replicas: 2 },
       applications: [
         {
           name: 'orders',
-          jar: 'jobs/orders-enricher-1.0.0.jar',
+          jar: 'orders-enricher/1.0.0/orders-enricher-1.0.0.jar',
+          catalog: true,
           entryClass: 'com.example.orders.OrdersEnricher',
           args: ['--input-topic', 'orders', '--output-table', 'streaming.orders'],
           parallelism: 4,
           jobManager: { cpu: 1, memoryGiB: 2 },
-          taskManager: { cpu: 2, memoryGiB: 8, slots: 2 },
+          taskManager: { cpu: 2, memoryGiB: 8, slots: 2, localStateGiB: 100 },
         },
       ],
     },

@@ -34,6 +34,9 @@ mvn -B --no-transfer-progress -f images/flink/token-provider/pom.xml verify | gr
 step "Flink: every configuration key the charts write exists in Flink 1.20.0 (its jars) or the operator 1.15.0, none deprecated"
 node test/flink/check.mjs dist
 
+step "Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)"
+node test/flink/publish-job.mjs
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 

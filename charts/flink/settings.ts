@@ -6,7 +6,12 @@ const pod = {
   /** The Flink process memory (jobmanager/taskmanager.memory.process.size), equal to the container limit. */
   memoryGiB: z.number().check(z.gte(1, 'must be >= 1 (GiB): Flink needs its JVM overhead and metaspace'), z.lte(256, 'must be <= 256 (GiB)')),
 };
-const taskManager = { ...pod, slots: integer(1, 64) };
+const taskManager = {
+  ...pod,
+  slots: integer(1, 64),
+  /** The TaskManager's local disk for RocksDB (a generic ephemeral volume on the cluster's default storage class). */
+  localStateGiB: z._default(integer(1, 1024), 10),
+};
 const appName = pattern(/^[a-z][a-z0-9-]{1,30}$/, 'must be a lowercase name of at most 31 characters');
 
 /** One application-mode deployment. */
@@ -22,6 +27,12 @@ const application = z.strictObject({
   /** How the operator carries state across upgrades; savepoint (the default) never loses state. */
   upgradeMode: z._default(z.enum(['savepoint', 'last-state', 'stateless']), 'savepoint'),
   checkpointIntervalSeconds: z._default(integer(5, 3600), 60),
+  /**
+   * The job reads or writes Iceberg tables through Polaris: its pods get the credentials of the
+   * Polaris consumer `flink-<name>` (which components.polaris.consumers must declare) and data
+   * access to the catalog's tables.
+   */
+  catalog: z._default(z.boolean(), false),
 });
 
 /** Settings of `components.flink` in an environment. */
@@ -30,7 +41,10 @@ export const flinkSettings = z.strictObject({
   image: rules.image,
   session: z.strictObject({
     jobManager: z.strictObject(pod),
+    /** replicas: the TaskManagers kept standing (slotmanager.number-of-slots.min), also while no job runs. */
     taskManager: z.strictObject({ ...taskManager, replicas: integer(1, 100) }),
+    /** Checkpoint interval of the SQL jobs: a streaming INSERT INTO an Iceberg table commits at each checkpoint. */
+    checkpointIntervalSeconds: z._default(integer(5, 3600), 60),
   }),
   sqlGateway: z.strictObject({ ...pod, replicas: integer(1, 10) }),
   applications: z._default(z.array(application), []),

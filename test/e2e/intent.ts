@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentSchema } from '../../charts/components';
 import { buildEnvironmentApp } from '../../charts/environment-app';
+import type { FlinkSettings } from '../../charts/flink/settings';
 import type { KafkaConnectSettings } from '../../charts/kafka-connect/settings';
 import { parseOrThrow } from '../../charts/lib/validation';
 import { PolarisChart } from '../../charts/polaris';
@@ -29,6 +30,9 @@ const connect = (env.components as { 'kafka-connect'?: KafkaConnectSettings })['
 const trino = (env.components as { trino?: TrinoSettings }).trino;
 if (!connect) throw new Error(`${envFile(name)}: the end-to-end test needs components.kafka-connect`);
 
+const flink = (env.components as { flink?: FlinkSettings }).flink;
+const catalogApps = (flink?.applications ?? []).filter((a) => a.catalog).map((a) => `flink-${a.name}`);
+
 const handle = (consumer: string) => {
   const c = polaris.consumer(consumer);
   return { catalogUri: c.catalogUri, oauthTokenUri: c.oauthTokenUri, warehouse: c.warehouse, scope: c.scope };
@@ -38,7 +42,9 @@ writeFileSync(
   output,
   JSON.stringify({
     env: name,
-    polaris: { 'kafka-connect': handle('kafka-connect'), trino: handle('trino') },
+    polaris: { 'kafka-connect': handle('kafka-connect'), trino: handle('trino'), flink: handle('flink'), ...Object.fromEntries(catalogApps.map((c) => [c, handle(c)])) },
+    flinkNamespaces: polaris.namespacesOf('flink'),
+    flinkApps: (flink?.applications ?? []).filter((a) => a.catalog).map((a) => a.name),
     sinks: connect.sinks.map((s) => ({ name: s.name, topics: s.topics, table: s.table, namespace: s.namespace })),
     // Who reads the table back through Trino: with access control (prod), a reader of the environment.
     trinoUser: trino?.access ? (trino.access.readers[0] ?? trino.access.administrators[0]) : 'tester',

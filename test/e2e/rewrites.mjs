@@ -48,7 +48,7 @@ export const BREAKS = {
 };
 
 /** The objects of dist/<env>/<component>/, by kind. */
-function objectsOf(dist, env, component) {
+export function objectsOf(dist, env, component) {
   const dir = join(dist, env, component);
   const objects = readdirSync(dir).map((f) => YAML.parse(readFileSync(join(dir, f), 'utf8')));
   const one = (kind, name) => {
@@ -64,14 +64,11 @@ function objectsOf(dist, env, component) {
 const KUBERNETES_SECRET_PROVIDER = 'io.strimzi.kafka.KubernetesSecretConfigProvider';
 
 /**
- * The configuration the loopback run uses, derived from dist/<env>/: the Connect worker's and the
- * sink's properties, the topic commands of the platform's topics Job, and Trino's catalog file.
- * `local` holds the loopback endpoints; `rewrites` lists every move, for printing.
+ * A function that moves `entries[key]` to `to` (undefined: removes it) after checking it is
+ * `expected` (when given), recording the move in `rewrites` for printing.
  */
-export function loopbackConfig({ dist, intent, local, breaks = [] }) {
-  const { env } = intent;
-  const rewrites = [];
-  const move = (file, entries, key, expected, to, why) => {
+export function mover(rewrites) {
+  return (file, entries, key, expected, to, why) => {
     const from = entries[key];
     if (expected !== undefined && String(from) !== String(expected)) {
       throw new StageError('config', `${file}: ${key} is ${JSON.stringify(from)}, but ${why.source ?? 'the environment'} gives ${JSON.stringify(expected)}`);
@@ -81,6 +78,17 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
     if (to === undefined) delete entries[key];
     else entries[key] = to;
   };
+}
+
+/**
+ * The configuration the loopback run uses, derived from dist/<env>/: the Connect worker's and the
+ * sink's properties, the topic commands of the platform's topics Job, and Trino's catalog file.
+ * `local` holds the loopback endpoints; `rewrites` lists every move, for printing.
+ */
+export function loopbackConfig({ dist, intent, local, breaks = [] }) {
+  const { env } = intent;
+  const rewrites = [];
+  const move = mover(rewrites);
 
   const connect = objectsOf(dist, env, 'kafka-connect');
   const cluster = connect('KafkaConnect');
@@ -112,7 +120,7 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
     const object = connect('KafkaConnector', sink.name);
     const file = `dist/${env}/kafka-connect/kafkaconnector-${sink.name}.yaml`;
     let config = { ...object.spec.config };
-    for (const name of breaks) config = BREAKS[name].connector?.(config) ?? config;
+    for (const name of breaks) config = BREAKS[name]?.connector?.(config) ?? config;
     const handle = intent.polaris['kafka-connect'];
     const source = { source: 'the Polaris handle (consumer kafka-connect)' };
     move(file, config, 'iceberg.catalog.uri', handle.catalogUri, local.catalogUri, { ...source, text: 'the Iceberg REST catalog server stands in for Polaris' });
@@ -144,7 +152,7 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   const trinoCatalogs = Object.keys(trino.data).filter((k) => k !== 'config.properties' && k.endsWith('.properties') && parseProperties(trino.data[k])['connector.name'] === 'iceberg');
   if (trinoCatalogs.length !== 1) throw new StageError('config', `${trinoFile}: ${trinoCatalogs.length} Iceberg catalog files, expected one`);
   let catalogText = trino.data[trinoCatalogs[0]];
-  for (const name of breaks) catalogText = BREAKS[name].catalog?.(catalogText) ?? catalogText;
+  for (const name of breaks) catalogText = BREAKS[name]?.catalog?.(catalogText) ?? catalogText;
   const catalog = parseProperties(catalogText);
   const trinoHandle = intent.polaris.trino;
   const trinoSource = { source: 'the Polaris handle (consumer trino)' };

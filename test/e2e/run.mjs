@@ -15,7 +15,11 @@
 // printed). Every stage has a bounded wait and fails naming itself; every process is stopped by
 // its process group and the work folder removed, whatever happens.
 //
-//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--keep]
+//   -> Flink of the image (test/e2e/flink*.mjs): the session cluster and the SQL Gateway INSERT INTO an
+//      Iceberg table from the same topic; the example application fetched, run, upgraded with a
+//      savepoint; the HistoryServer; all read back by Trino
+//
+//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink] [--keep]
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -26,12 +30,21 @@ import YAML from 'yaml';
 import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
 import { catalogCredentials } from './catalog-credentials.mjs';
 import { deadLetterProblems, POISON, readDeadLetter } from './dead-letter.mjs';
+import { applicationSetup, applicationStages, buildJob } from './flink-app.mjs';
+import { historySetup } from './flink-history.mjs';
+import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
+import { FLINK_BREAKS } from './flink-rewrites.mjs';
 import { kubernetesApi } from './kubernetes-api.mjs';
-import { BREAKS, loopbackConfig, StageError } from './rewrites.mjs';
+import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
+
+const BREAKS = { ...CONNECT_BREAKS, ...FLINK_BREAKS };
 
 const { values: options } = parseArgs({
-  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, keep: { type: 'boolean', default: false } },
+  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, only: { type: 'string' }, keep: { type: 'boolean', default: false } },
 });
+if (options.only && !['connect', 'flink'].includes(options.only)) throw new Error(`--only ${options.only}: expected connect or flink`);
+/** Which halves run: Kafka Connect into Iceberg, and Flink. */
+const runs = { connect: options.only !== 'flink', flink: options.only !== 'connect' };
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
 const dist = resolve(options.dist);
 const ICEBERG_REST = 'org.apache.iceberg:iceberg-open-api:1.10.1';
@@ -70,6 +83,9 @@ async function stage(name, body) {
     throw new StageError(name, expected ? error.message : (error?.stack ?? String(error)));
   }
 }
+
+/** A stage of the Connect half: skipped under --only flink. */
+const connectStage = (name, body) => (runs.connect ? stage(name, body) : undefined);
 
 /** Polls `probe` until it returns a value; fails naming `what` after `timeoutMs`, or at once when a program dies. */
 async function waitFor(what, timeoutMs, probe) {
@@ -120,7 +136,9 @@ async function prepare() {
   const intentFile = join(work, 'intent.json');
   execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
-  return { kafka, plugin, catalogJar, trinoHome, java25, intent };
+  const flink = runs.flink ? prepareFlink() : undefined;
+  const job = runs.flink ? buildJob() : undefined;
+  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink, job };
 }
 
 async function main() {
@@ -147,11 +165,16 @@ async function main() {
     commitIntervalMs: 2000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
+  const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
+  const app = runs.flink && tools.intent.flinkApps.length ? await applicationSetup({ dist, intent: tools.intent, local, move: mover(config.rewrites), work, job: tools.job }) : undefined;
+  const history = app ? await historySetup({ dist, intent: tools.intent, work, move: mover(config.rewrites), stateDirs: { 'flink-state-session': flink.local.flinkState, [`flink-state-${tools.intent.flinkApps[0]}`]: app.local.stateDir } }) : undefined;
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText, users: [tools.intent.trinoUser] });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
   for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
   console.log(`  Trino, for this machine: ${describeMoves(staged.moves)}`);
+  if (flink) console.log(`  Flink, what the operator would write for the pods, on loopback: ${Object.entries(flink.config.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (app) console.log(`  ${app.name}, likewise: ${Object.entries(app.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
 
   // Trino takes longest to start and needs nothing else to do so: it starts first.
   const trino = startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } });
@@ -202,7 +225,8 @@ async function main() {
 
   await stage('topics', async () => {
     // The platform's topics Job, command for command; the sink's source topic is the producer side's to create.
-    const commands = [...config.topicCommands.map((c) => c.args), ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', sink.topics[0], '--partitions', '1', '--replication-factor', '1']];
+    const producerTopic = (name) => ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', name, '--partitions', '1', '--replication-factor', '1'];
+    const commands = [...config.topicCommands.map((c) => c.args), producerTopic(sink.topics[0]), ...(app ? [producerTopic(app.topic)] : [])];
     await Promise.all(
       commands.map(
         (args) =>
@@ -221,13 +245,20 @@ async function main() {
     servers.push(credentials);
     // The Polaris catalog creator makes the consumers' namespaces (charts/polaris/creator.py); the stand-in has no management API.
     const token = await catalogToken();
-    await json(`${catalogBase}/v1/namespaces`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ namespace: [namespace], properties: {} }) });
+    for (const ns of [namespace, ...(runs.flink ? tools.intent.flinkNamespaces : [])]) {
+      await json(`${catalogBase}/v1/namespaces`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ namespace: [ns], properties: {} }) });
+    }
   });
+
+  // Flink starts beside the Connect worker; its stages run after the Connect ones.
+  const flinkContext = { stage, waitFor, startProgram, work, json, breaks: options.break, client: CLIENT, Fatal };
+  const flinkUp = runs.flink ? startFlink(flinkContext, tools, flink) : Promise.resolve();
+  flinkUp.catch(() => {});
 
   const connectBase = `http://127.0.0.1:${ports.connect}`;
   const connector = config.sinks[0];
   let kubernetes;
-  await stage('worker', async () => {
+  await connectStage('worker', async () => {
     kubernetes = await kubernetesApi({ port: ports.kubernetes, ...config.kubernetes, secrets: secretsOf(config.kubernetes.secrets) });
     servers.push(kubernetes);
     if (!config.topicCommands.some((c) => c.topic === connector.deadLetterTopic)) throw new StageError('config', `${connector.file}: the dead-letter topic ${connector.deadLetterTopic ?? '(none)'} is not created by the topics Job`);
@@ -242,7 +273,7 @@ async function main() {
 
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
   const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
-  await stage('connector task', async () => {
+  await connectStage('connector task', async () => {
     await waitFor('the worker to accept the connector', 60000, async () => {
       const response = await fetch(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) });
       if (response.ok) return true;
@@ -271,16 +302,17 @@ async function main() {
   const snapshots = [];
   for (const [i, batch] of produced.entries()) {
     // After the first commit, under a running sink: rotate the credential the way the README says.
-    if (i === 1) await stage('rotate credential', () => rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask }));
+    if (i === 1) await connectStage('rotate credential', () => rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask }));
     await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
     const total = good(produced.slice(0, i + 1).flat()).length;
-    snapshots.push(await stage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
+    snapshots.push(await connectStage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
   }
   // Read while Trino starts and answers: the console consumer is a JVM of its own (its stage shows what is left).
-  const deadLetterRead = readDeadLetter(jvm, local.bootstrap, connector.deadLetterTopic);
-  deadLetterRead.catch(() => {});
+  const deadLetterRead = runs.connect ? readDeadLetter(jvm, local.bootstrap, connector.deadLetterTopic) : undefined;
+  deadLetterRead?.catch(() => {});
 
-  const rows = await stage('trino', async () => {
+  /** Trino's address and the headers of the user the environment's access rules let read (prod signs in over HTTPS). */
+  const trinoConnection = async () => {
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
     const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
     const user = tools.intent.trinoUser;
@@ -290,6 +322,11 @@ async function main() {
       process.removeAllListeners('warning');
       process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
     }
+    return { base, headers };
+  };
+
+  const rows = await connectStage('trino', async () => {
+    const { base, headers } = await trinoConnection();
     const q = (sql) => trinoQuery(base, sql, headers);
     const fq = `${config.trinoCatalog}.${namespace}`;
     const data = await q(`SELECT id, name, amount FROM ${fq}.${table} ORDER BY id`);
@@ -298,9 +335,9 @@ async function main() {
     return { data: data.rows, columns: Object.fromEntries(columns.rows), snapshotCount: count.rows[0][0] };
   });
 
-  const deadLetter = await stage('dead-letter topic', () => deadLetterRead);
+  const deadLetter = await connectStage('dead-letter topic', () => deadLetterRead);
 
-  await stage('assert', async () => {
+  await connectStage('assert', async () => {
     const expected = good(produced.flat()).map((r) => [r.id, r.name, r.amount ?? null]);
     const problems = [];
     if (JSON.stringify(rows.data) !== JSON.stringify(expected)) problems.push(`rows: Trino returned ${JSON.stringify(rows.data)}, produced ${JSON.stringify(expected)}`);
@@ -317,6 +354,37 @@ async function main() {
     console.log(`  ${connector.deadLetterTopic} holds the record that is not JSON, from ${deadLetter.headers['__connect.errors.topic']} offset ${deadLetter.headers['__connect.errors.offset']}, stage ${deadLetter.headers['__connect.errors.stage']}, ${deadLetter.headers['__connect.errors.exception.class.name']}`);
     console.log(`  credentials: ${kubernetes.requests.length} Secret reads, all allowed by the generated Role; ${credentials.tokenRequests.length} token requests, none refused (${[...new Set(credentials.tokenRequests.map((r) => r.secret))].join(', ')})`);
   });
+
+  if (!runs.flink) return;
+  await flinkUp;
+  const trinoRows = async (sql) => {
+    const { base, headers } = await trinoConnection();
+    return (await trinoQuery(base, sql, headers)).rows;
+  };
+  await flinkStages(flinkContext, flink, {
+    topic: sink.topics[0],
+    records: good(produced.flat()),
+    namespace: tools.intent.flinkNamespaces[0],
+    table,
+    connectTable: runs.connect ? { name: sink.table, rows: good(produced.flat()).length } : undefined,
+    trinoRows,
+    trinoCatalog: config.trinoCatalog,
+    tableSnapshot: currentRecords,
+  });
+  // The session cluster is done: its CPU goes to the application's.
+  for (const p of programs.filter((q) => q.name.startsWith('flink-'))) {
+    p.expectedExit = true;
+    await p.stop(10000);
+  }
+  if (app) {
+    await applicationStages(flinkContext, tools, app, {
+      produce: (topic, records) => produce(jvm, local.bootstrap, topic, records),
+      tableRecords: currentRecords,
+      trinoRows,
+      trinoCatalog: config.trinoCatalog,
+      history,
+    });
+  }
 }
 
 /** A token from the stand-in's client-credentials endpoint, as the sink and Trino get theirs. */
@@ -393,11 +461,21 @@ async function waitForCommit({ namespace, table, total, status, failedTask }) {
   });
 }
 
+/** The record count of the current snapshot of `namespace.table` in the catalog; undefined while there is no table. */
+async function currentRecords(namespace, table) {
+  const auth = { headers: { Authorization: `Bearer ${await catalogToken()}` } };
+  const { identifiers } = await json(`${catalogBase}/v1/namespaces/${namespace}/tables`, auth);
+  if (!identifiers.some((i) => i.name === table)) return undefined;
+  const { metadata } = await json(`${catalogBase}/v1/namespaces/${namespace}/tables/${table}`, auth);
+  const current = metadata.snapshots?.find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
+  return current ? Number(current.summary?.['total-records']) : 0;
+}
+
 async function shutdown() {
   const start = Date.now();
-  // The worker first (it commits and leaves its group), the broker last but one, then the rest.
-  for (const name of ['connect', 'trino', 'broker', 'catalog']) {
-    for (const p of programs.filter((q) => q.name === name)) {
+  // Flink and the worker first (they commit and leave their groups), the broker last but one, then the rest.
+  for (const name of ['app-', 'flink-', 'connect', 'trino', 'broker', 'catalog']) {
+    for (const p of programs.filter((q) => (name.endsWith('-') ? q.name.startsWith(name) : q.name === name))) {
       p.expectedExit = true;
       await p.stop(20000);
     }

@@ -243,6 +243,13 @@ function fakeAz(args, env) {
       if (state.images.includes(image) && !has('--force')) fail(`ERROR: (Conflict) Tag ${flag('--image')} already exists in target registry ${flag('--name')}.`);
       state.images.push(image);
       save();
+    } else if (is('storage', 'blob', 'exists') || is('storage', 'blob', 'upload')) {
+      // FAKE_AZ_BLOBS: container/name of blobs that exist, comma-separated. Shared-key access is off: only Entra ID works.
+      if (flag('--auth-mode') !== 'login') fail('ERROR: Key based authentication is not permitted on this storage account.');
+      const exists = (env.FAKE_AZ_BLOBS ?? '').split(',').includes(`${flag('--container-name')}/${flag('--name')}`);
+      if (is('storage', 'blob', 'exists')) out.push(JSON.stringify({ exists }));
+      else if (exists && flag('--overwrite') !== 'true') fail('ERROR: The specified blob already exists.\nErrorCode:BlobAlreadyExists');
+      else if (!existsSync(flag('--file'))) fail(`ERROR: [Errno 2] No such file or directory: '${flag('--file')}'`);
     } else if (is('role', 'assignment', 'list')) {
       out.push(JSON.stringify(env.FAKE_AZ_ATTACHED_ACR ? [{ name: guid('attach-acr'), description: null, roleDefinitionName: 'AcrPull' }] : []));
     } else if (is('deployment', 'group', 'create') && /\/secrets\.bicep$/.test(flag('--template-file') ?? '')) {

@@ -1,7 +1,7 @@
 // Flink ignores configuration keys it does not know, so a typo silently does nothing. This
 // collects every ConfigOption key that Flink 1.20.0 declares (its jars from Maven Central,
 // read by FlinkOptions.java) and checks every key the charts write: each FlinkDeployment's
-// flinkConfiguration and the SQL Gateway's dynamic properties. Deprecated keys are errors.
+// flinkConfiguration, the SQL Gateway's dynamic properties and the HistoryServer's config.yaml. Deprecated keys are errors.
 // Keys outside Flink's own are allowed only under documented pass-through prefixes: fs.azure.
 // (handed to the Azure file system plugin), and the operator's kubernetes.operator.* keys,
 // checked against the operator 1.15.0 documentation (pinned/flink/operator-1.15.0-keys.json).
@@ -81,6 +81,7 @@ function main() {
         const command = o.spec.template.spec.containers[0].command.join(' ');
         check(`${env}: SQL Gateway dynamic properties`, [...command.matchAll(/ -D([^=\s]+)=/g)].map((m) => m[1]));
       }
+      if (o.kind === 'ConfigMap' && o.data?.['config.yaml']) check(`${env}: ConfigMap ${o.metadata.name} config.yaml`, Object.keys(YAML.parse(o.data['config.yaml'])));
     }
   }
   // The check can fail: a misspelt key and a deprecated one must both be reported.
