@@ -155,7 +155,7 @@ export function readOutputs(name: string, env: Environment, input: SynthInput): 
         envFile(name),
         setting,
         wanted,
-        `cannot replace the deployed ${JSON.stringify(deployed)} (${file}), which ${holds}. Put the name back; to really move, copy the data first and follow the README ("Renaming a stateful resource")`,
+        `cannot replace the deployed ${JSON.stringify(deployed)} (${file}), which ${holds}. Put the name back; to really move, copy the data first and follow docs/azure.md ("Renaming a stateful resource")`,
       ),
     );
   }

@@ -2,7 +2,7 @@
 // the environment's `flink-jobs` container with the Azure CLI, signed in with Entra ID (no key,
 // no SAS), under a versioned path <artifactId>/<version>/<artifactId>-<version>.jar. A published
 // version is never replaced: the upload refuses an existing name, so a new build is a new version.
-// The signed-in user needs Storage Blob Data Contributor on flink-jobs (README, Flink).
+// The signed-in user needs Storage Blob Data Contributor on flink-jobs (docs/flink.md).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

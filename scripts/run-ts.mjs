@@ -1,7 +1,7 @@
 // Runs a TypeScript entry point without a type-check (the test command type-checks).
 // esbuild bundles the project's own TypeScript into .build/ and node runs the bundle; the
 // bundle is rebuilt only when one of the files it was built from (recorded in esbuild's
-// metafile) or the lockfile changed. See PERFORMANCE.md and `npm run bench`.
+// metafile) or the lockfile changed. See docs/testing.md ("Performance") and `npm run bench`.
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, SourceMap } from 'node:module';
 import { basename, join, resolve } from 'node:path';

@@ -155,7 +155,7 @@ describe('dev and prod differ the way real environments do', () => {
  * What each example environment consists of: every object, the images its pods run, and what
  * each identity may touch. Not the full manifests: those are dist/, which CI compares with a
  * fresh synth. A change here is a change in what is deployed or who may do what; update with
- * `npx vitest run -u test/platform.test.ts` when it is meant (README, "What npm test checks").
+ * `npx vitest run -u test/platform.test.ts` when it is meant (docs/testing.md, "What npm test checks").
  */
 const EXAMPLE_ENVIRONMENTS = ['dev', 'prod'];
 

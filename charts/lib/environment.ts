@@ -22,7 +22,7 @@ export const azureSchema = z
     storageAccountName: rules.storageAccountName,
     keyVaultName: rules.keyVaultName,
     containerRegistryName: rules.containerRegistryName,
-    /** How AKS pods and people reach storage, Key Vault and the registry (README, "Network paths"). */
+    /** How AKS pods and people reach storage, Key Vault and the registry (docs/azure.md, "Network paths"). */
     network: networkSchema,
     /** Log Analytics workspace that receives diagnostic logs; none are sent when absent. */
     logAnalyticsWorkspaceId: z.optional(rules.resourceId),

@@ -12,7 +12,7 @@ export interface RenderedFile {
 /**
  * Validates the whole app once, then renders each chart's objects to one YAML file per
  * object. (cdk8s's own App.synth re-validates the app for every chart and names folders
- * with a hash; see PERFORMANCE.md.)
+ * with a hash; docs/testing.md, "Performance".)
  */
 export function renderApp(app: App): RenderedFile[] {
   const errors = app.node

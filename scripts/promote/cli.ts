@@ -1,4 +1,4 @@
-// npm run promote -- <from> <to> [--push]: see scripts/promote/promote.ts and the README, "Promotion".
+// npm run promote -- <from> <to> [--push]: see scripts/promote/promote.ts and docs/gitops.md, "Promotion".
 import { execFileSync } from 'node:child_process';
 import { environmentSchema } from '../../charts/components';
 import { ConfigErrors } from '../../charts/lib/errors';
