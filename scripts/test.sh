@@ -6,7 +6,15 @@ cd "$(dirname "$0")/.."
 if [ -n "${SKIP_SCANNERS:-}" ]; then bash scripts/ensure-deps.sh; else bash scripts/ensure-deps.sh --python; fi
 export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
 
-step() { printf '\n== %s\n' "$1"; }
+# Each step says how long the one before it took (SECONDS is bash's clock), so a slow check is easy to find.
+last_step=""
+step_began=$SECONDS
+step() {
+  [ -n "$last_step" ] && printf -- '-- %s: %ss\n' "$last_step" "$((SECONDS - step_began))"
+  last_step=$1
+  step_began=$SECONDS
+  printf '\n== %s\n' "$1"
+}
 
 step "type-check (tsc)"
 tsc -p tsconfig.json
@@ -14,7 +22,7 @@ tsc -p tsconfig.json
 step "unit, contract, schema and snapshot tests (vitest)"
 vitest run
 
-if [ -n "${SKIP_SCANNERS:-}" ]; then exit 0; fi
+if [ -n "${SKIP_SCANNERS:-}" ]; then step "done"; exit 0; fi
 
 step "Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)"
 .venv-polaris/bin/python test/polaris/creator_test.py dist
@@ -84,4 +92,5 @@ canary() {
 canary bicep test/fixtures/checkov/insecure.bicep CKV_AZURE_3 CKV_AZURE_44
 canary kubernetes test/fixtures/checkov/insecure.yaml CKV_K8S_16 CKV_K8S_19
 
-printf '\nall checks passed\n'
+step "done"
+printf '\nall checks passed in %ss\n' "$SECONDS"
