@@ -214,8 +214,8 @@ export class TrinoChart extends PlatformChart {
             dnsEgress,
             // Each other.
             { to: [insideTrino], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(TRINO.httpPort) }] },
-            // Polaris.
-            { to: [namespacesPeer([workloadNamespaces.polaris])], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(POLARIS.httpPort) }] },
+            // Polaris: the coordinator only (workers never call the catalog).
+            ...(role === 'coordinator' ? [{ to: [namespacesPeer([workloadNamespaces.polaris])], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(POLARIS.httpPort) }] }] : []),
             // The lake and Microsoft Entra ID.
             tcpEgress(443),
           ],
