@@ -69,8 +69,8 @@ export class PolarisServerLogin extends Construct {
           spec: {
             restartPolicy: 'OnFailure',
             automountServiceAccountToken: false,
-            // The postgres user of the official image.
-            securityContext: restrictedPod(999),
+            // nobody: psql needs no account of its own (PGUSER names the login, no psqlrc or history).
+            securityContext: restrictedPod(65534),
             containers: [
               {
                 name: 'psql',
