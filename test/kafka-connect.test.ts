@@ -92,7 +92,10 @@ describe.each(envNames)('Kafka Connect in %s', (env) => {
     for (const topic of ['lakehouse-connect-configs', 'lakehouse-connect-offsets', 'lakehouse-connect-status', ...settings.sinks.flatMap((s: any) => [`lakehouse-iceberg-control-${s.name}`, `lakehouse-dlq-${s.name}`])]) {
       expect(script).toContain(`--create --if-not-exists --topic ${topic} `);
     }
-    expect(script).toMatch(new RegExp(`--topic lakehouse-dlq-${settings.sinks[0].name} --partitions 1 --replication-factor ${settings.replicationFactor ?? 3}( |$)`));
+    expect(script).toMatch(new RegExp(`--topic lakehouse-dlq-${settings.sinks[0].name} --partitions 1 --replication-factor ${settings.replicationFactor ?? 3}( |$)`, 'm'));
+    // One command a line after set -eu: the first that fails stops the Job, and a diff shows each topic.
+    expect(script.split('\n')[0]).toBe('set -eu');
+    expect(script.split('\n').slice(1).filter(Boolean).every((l: string) => l.startsWith('/opt/kafka/bin/kafka-topics.sh '))).toBe(true);
     expect(script).toMatch(/--topic lakehouse-connect-configs --partitions 1 --replication-factor \d --config cleanup.policy=compact/);
   });
 });
@@ -112,6 +115,8 @@ describe('Kafka Connect refuses what cannot work', () => {
   ])('%s', (_, change, message) => {
     const result = synthVariant('dev', change);
     expect(result.files).toBeUndefined();
-    expect(errorsOf(result)).toEqual([expect.stringContaining(message)]);
+    // Flink needs WarpStream too: one run names every component that misses it.
+    expect(errorsOf(result)).toContainEqual(expect.stringContaining(message));
+    expect(errorsOf(result).every((e) => e.startsWith('environments/dev.ts: components.'))).toBe(true);
   });
 });

@@ -248,9 +248,11 @@ export class KafkaConnectChart extends PlatformChart {
   private topicsJob(namespace: string, labels: Record<string, string>, settings: KafkaConnectSettings, topics: { name: string; partitions: number; compact: boolean }[], bootstrap: string): void {
     const name = `${CONNECT_CLUSTER}-connect-topics`;
     const jobLabels = { ...labels, 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
-    const create = topics
-      .map((t) => `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${bootstrap} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${settings.replicationFactor}${t.compact ? ' --config cleanup.policy=compact' : ''}`)
-      .join(' && ');
+    // One command a line, stopping at the first that fails: readable in a diff of dist/.
+    const create = [
+      'set -eu',
+      ...topics.map((t) => `/opt/kafka/bin/kafka-topics.sh --bootstrap-server ${bootstrap} --create --if-not-exists --topic ${t.name} --partitions ${t.partitions} --replication-factor ${settings.replicationFactor}${t.compact ? ' --config cleanup.policy=compact' : ''}`),
+    ].join('\n') + '\n';
     new k8s.KubeJob(this, 'topics', {
       metadata: {
         name,

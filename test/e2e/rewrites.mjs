@@ -134,7 +134,9 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   const job = connect('Job');
   const jobFile = `dist/${env}/kafka-connect/job-${job.metadata.name}.yaml`;
   const script = job.spec.template.spec.containers[0].command.at(-1);
-  const topicCommands = script.split(' && ').map((command, i) => {
+  // The Job's script: `set -eu`, then one kafka-topics.sh command a line.
+  if (!script.startsWith('set -eu\n')) throw new StageError('config', `${jobFile}: the topics script does not start with set -eu, so a failed command would not stop it`);
+  const topicCommands = script.split('\n').slice(1).filter((line) => line.trim()).map((command, i) => {
     const [program, ...args] = command.trim().split(/\s+/);
     if (!program.endsWith('/kafka-topics.sh')) throw new StageError('config', `${jobFile}: command ${i + 1} runs ${program}, expected kafka-topics.sh`);
     const options = Object.fromEntries(args.flatMap((a, j) => (a.startsWith('--') && args[j + 1] && !args[j + 1].startsWith('--') ? [[a, j + 1]] : [])));
