@@ -17,7 +17,7 @@ describe.each(envNames)('the %s platform picture', (name) => {
     const ledger = result.ledger!.identities.flatMap((i) => {
       const node = i.name.replace(/[^A-Za-z0-9]/g, '_');
       return [
-        ...i.storage.map((g) => `${node} ${g.role} s_${g.container}`),
+        ...i.storage.map((g) => `${node} ${g.role} s_${g.container.replace(/[^A-Za-z0-9]/g, '_')}`),
         ...i.storageAccount.map((g) => `${node} ${g.role} storage`),
         ...i.keyVault.map((g) => `${node} ${g.role} kv`),
         ...[...new Set(i.keyVaultSecrets.map((g) => g.role))].map((role) => {
