@@ -7,7 +7,7 @@
 //
 //   node test/kafka-connect/check.mjs [dist dir]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -22,21 +22,21 @@ function main() {
   need('javac', 'install a JDK 17: apt-get install openjdk-17-jdk-headless');
   const plugin = resolveJars(join(root, 'images', 'kafka-connect', 'pom.xml'), join(cache, 'plugin'));
   const runtime = resolveJars(join(here, 'pom.xml'), join(cache, 'runtime'));
-  const classes = join(cache, 'classes');
-  mkdirSync(classes, { recursive: true });
-  const classpath = [join(runtime, '*'), join(plugin, '*')].join(':');
-  execFileSync('javac', ['--release', '17', '-nowarn', '-cp', classpath, '-d', classes, join(here, 'ConnectConfigCheck.java')], { stdio: 'inherit' });
-
   const envs = readdirSync(dist).filter((e) => existsSync(join(dist, e, 'kafka-connect'))).sort();
   if (envs.length === 0) {
     console.error(`kafka-connect check: no dist/<env>/kafka-connect/ in ${dist}`);
     process.exit(1);
   }
   const work = mkdtempSync(join(tmpdir(), 'connect-check-'));
+  // Compiled into this run's folder: a shared classes folder let another worktree's older check
+  // run in its place (its cases passed where this one's must fail).
+  const classes = join(work, 'classes');
+  const classpath = [join(runtime, '*'), join(plugin, '*')].join(':');
   const run = (files) => spawnSync('java', ['-cp', `${classes}:${classpath}`, 'ConnectConfigCheck', ...files], { encoding: 'utf8' });
   let failed = false;
   let lastConnector;
   try {
+    execFileSync('javac', ['--release', '17', '-nowarn', '-cp', classpath, '-d', classes, join(here, 'ConnectConfigCheck.java')], { stdio: 'inherit' });
     for (const env of envs) {
       const dir = join(dist, env, 'kafka-connect');
       const objects = readdirSync(dir).map((f) => YAML.parse(readFileSync(join(dir, f), 'utf8')));
