@@ -258,14 +258,19 @@ async function main() {
   const connectBase = `http://127.0.0.1:${ports.connect}`;
   const connector = config.sinks[0];
   let kubernetes;
+  let worker;
+  /** Starts the Connect worker (again, for the rotation: a pod roll starts a fresh JVM). */
+  const startWorker = () => {
+    // The config provider's Kubernetes client (fabric8) reads these instead of the pod's service account.
+    const kubernetesClient = { KUBERNETES_MASTER: kubernetes.url, KUBERNETES_AUTH_TOKEN: kubernetes.token, KUBERNETES_AUTH_TRYKUBECONFIG: 'false', KUBERNETES_AUTH_TRYSERVICEACCOUNT: 'false' };
+    worker = startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: kubernetesClient });
+  };
   await connectStage('worker', async () => {
     kubernetes = await kubernetesApi({ port: ports.kubernetes, ...config.kubernetes, secrets: secretsOf(config.kubernetes.secrets) });
     servers.push(kubernetes);
     if (!config.topicCommands.some((c) => c.topic === connector.deadLetterTopic)) throw new StageError('config', `${connector.file}: the dead-letter topic ${connector.deadLetterTopic ?? '(none)'} is not created by the topics Job`);
     writeFileSync(join(work, 'worker.properties'), writeProperties(config.worker));
-    // The config provider's Kubernetes client (fabric8) reads these instead of the pod's service account.
-    const kubernetesClient = { KUBERNETES_MASTER: kubernetes.url, KUBERNETES_AUTH_TOKEN: kubernetes.token, KUBERNETES_AUTH_TRYKUBECONFIG: 'false', KUBERNETES_AUTH_TRYSERVICEACCOUNT: 'false' };
-    startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: kubernetesClient });
+    startWorker();
     const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
     const wanted = config.sinks[0].config['connector.class'];
     if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
@@ -302,7 +307,11 @@ async function main() {
   const snapshots = [];
   for (const [i, batch] of produced.entries()) {
     // After the first commit, under a running sink: rotate the credential the way the README says.
-    if (i === 1) await connectStage('rotate credential', () => rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask }));
+    if (i === 1) await connectStage('rotate credential', () => rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask, rollWorker: async () => {
+      worker.expectedExit = true;
+      await worker.stop();
+      startWorker();
+    } }));
     await stage(`produce batch ${i + 1}`, () => produce(jvm, local.bootstrap, sink.topics[0], batch));
     const total = good(produced.slice(0, i + 1).flat()).length;
     snapshots.push(await connectStage(`commit batch ${i + 1}`, () => waitForCommit({ namespace, table, total, status, failedTask })));
@@ -409,23 +418,25 @@ function secretsOf(externalSecrets) {
 }
 
 /**
- * The rotation procedure of the README under a running sink: Polaris rotates the client secret
- * (the new one is the main secret, the old one stays valid as the secondary), the Secret the
- * config provider reads changes, and the connector's tasks are restarted through the REST API.
- * Done when every task runs again and has taken a token with the new secret; any failed task or
- * refused token request fails it.
+ * The rotation procedure of docs/kafka-connect.md under a running sink: Polaris rotates the
+ * client secret (the new one is the main secret, the old one stays valid as the secondary), the
+ * Secret the config provider reads changes, and the workers roll (Strimzi's manual rolling
+ * update: a fresh JVM). Not a task restart: with several tasks, the Iceberg 1.10.1 sink's commit
+ * coordinator keeps the closed catalog client of a restarted task (apache/iceberg#13752), which
+ * `--env prod` (three tasks) showed. Done when every task runs again and has taken a token with
+ * the new secret; any failed task or refused token request fails it.
  */
-async function rotateCredential({ credentials, kubernetes, connectBase, connector, status, failedTask }) {
+async function rotateCredential({ credentials, kubernetes, connector, status, failedTask, rollWorker }) {
   const rotatedAt = Date.now();
   const next = randomBytes(16).toString('hex');
   credentials.rotate(next, 'the rotated secret');
   const secret = Object.keys(kubernetes.secrets).find((k) => 'clientSecret' in kubernetes.secrets[k]);
   kubernetes.update(secret, 'clientSecret', next);
-  await json(`${connectBase}/connectors/${connector.name}/restart?includeTasks=true`, { method: 'POST' });
-  await waitFor(`the restarted tasks of ${connector.name} to take a token with the rotated secret`, 60000, async () => {
+  await rollWorker();
+  await waitFor(`the rolled worker's tasks of ${connector.name} to take a token with the rotated secret`, 120000, async () => {
     const s = await status();
     const failed = failedTask(s);
-    if (failed) throw new Fatal(`${connector.name} failed after the restart:\n${traceOf(failed)}`);
+    if (failed) throw new Fatal(`${connector.name} failed after the worker rolled:\n${traceOf(failed)}`);
     const since = credentials.tokenRequests.filter((r) => r.at >= rotatedAt);
     const refused = since.find((r) => !r.ok);
     if (refused) throw new Fatal(`a token request with ${refused.secret} was refused after the rotation`);
@@ -433,7 +444,7 @@ async function rotateCredential({ credentials, kubernetes, connectBase, connecto
     return running && since.some((r) => r.secret === 'the rotated secret') ? true : undefined;
   });
   const reads = kubernetes.requests.filter((r) => r.at >= rotatedAt).length;
-  console.log(`    ${connector.name}: restarted; ${reads} Secret read(s) since the rotation, tokens now taken with the rotated secret`);
+  console.log(`    ${connector.name}: the worker rolled; ${reads} Secret read(s) since the rotation, tokens now taken with the rotated secret`);
 }
 
 /** Produces `records` to `topic` with Kafka's console producer, keyed by id, in one request; a record with `value` is sent as that text. */
