@@ -1,17 +1,24 @@
 // Regenerates imports/ from the CRDs pinned in pinned/ (never from the network) with the cdk8s CLI.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinnedCrds, root } from './pinned.mjs';
 
 const out = process.argv[2] ?? join(root, 'imports');
 const staging = mkdtempSync(join(root, '.build', 'imports-'));
 const cli = join(root, 'node_modules', '.bin', 'cdk8s');
-for (const { name, file } of pinnedCrds()) {
-  execFileSync(cli, ['import', `${name}:=${file}`, '--no-check-upgrade', '--language', 'typescript', '--output', staging], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+// `cdk8s import` appends each file it imports to cdk8s.yaml (with this machine's path): keep the
+// committed file, which names the upstream URLs. (Found by the monitoring work on its branch.)
+const config = readFileSync(join(root, 'cdk8s.yaml'), 'utf8');
+try {
+  for (const { name, file } of pinnedCrds()) {
+    execFileSync(cli, ['import', `${name}:=${file}`, '--no-check-upgrade', '--language', 'typescript', '--output', staging], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+} finally {
+  writeFileSync(join(root, 'cdk8s.yaml'), config);
 }
 chmodSync(staging, 0o755);
 rmSync(out, { recursive: true, force: true });
