@@ -171,7 +171,7 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
   // What the loopback Kubernetes API needs: the RBAC objects, the service account Strimzi creates
   // for the cluster (<name>-connect), and the Secrets the ExternalSecrets would make (their keys).
   let rbac = [...connect.all('Role'), ...connect.all('RoleBinding')];
-  for (const name of breaks) rbac = BREAKS[name].rbac?.(rbac) ?? rbac;
+  for (const name of breaks) rbac = BREAKS[name]?.rbac?.(rbac) ?? rbac;
   const kubernetes = {
     rbac,
     serviceAccount: { namespace: cluster.metadata.namespace, name: `${cluster.metadata.name}-connect` },
