@@ -331,6 +331,8 @@ async function main() {
       process.removeAllListeners('warning');
       process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
     }
+    // SERVER STARTED comes before the node has announced itself: until then queries get "No nodes available".
+    await waitFor('Trino to have a node that runs queries', 60000, async () => (await trinoQuery(base, 'SELECT 1', headers)) && true);
     return { base, headers };
   };
 
