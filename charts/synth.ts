@@ -9,6 +9,8 @@ import { renderApp, RenderedFile } from './lib/render';
 import { parseOrThrow } from './lib/validation';
 import { buildEnvironmentApp } from './environment-app';
 import { Environment, EnvironmentInput, environmentSchema } from './components';
+import { environmentMonitoring } from './monitoring/environment';
+import type { MonitoringJson } from './monitoring';
 
 export interface SynthInput {
   /** Environment name -> the default export of `environments/<name>.ts`. */
@@ -25,6 +27,8 @@ export interface EnvironmentResult {
   /** Written whenever the environment builds, even before its first deploy. */
   readonly ledger?: LedgerJson;
   readonly bicepParams?: string;
+  /** bicep/env/<name>.monitoring.json, when the environment has monitoring. */
+  readonly monitoring?: MonitoringJson;
   /** Files of `dist/<name>/`, absent when the environment cannot be rendered. */
   readonly files?: RenderedFile[];
   readonly errors: Error[];
@@ -103,13 +107,14 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   }
   const ledger = built.platform.ledger.toJson();
   const database = (env.components as { polaris?: PolarisSettings }).polaris?.database;
-  const params = bicepParams(env, envFile(name), database && { administratorLogin: POLARIS_DATABASE.login, databaseName: POLARIS_DATABASE.name, ...database });
+  const monitoring = environmentMonitoring(env);
+  const params = bicepParams(env, envFile(name), database && { administratorLogin: POLARIS_DATABASE.login, databaseName: POLARIS_DATABASE.name, ...database }, monitoring !== undefined);
   const undeployed = built.platform.undeployedError();
   try {
     const files = renderApp(built.app);
-    return undeployed ? { name, ledger, bicepParams: params, errors: [undeployed] } : { name, ledger, bicepParams: params, files, errors: [] };
+    return undeployed ? { name, ledger, bicepParams: params, monitoring, errors: [undeployed] } : { name, ledger, bicepParams: params, monitoring, files, errors: [] };
   } catch (e) {
-    return { name, ledger, bicepParams: params, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
+    return { name, ledger, bicepParams: params, monitoring, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
   }
 }
 

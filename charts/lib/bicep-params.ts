@@ -26,7 +26,7 @@ export interface PostgresParams {
   readonly zoneRedundantHa: boolean;
 }
 
-export function bicepParams(env: BaseEnvironment, envFile: string, postgres?: PostgresParams): string {
+export function bicepParams(env: BaseEnvironment, envFile: string, postgres?: PostgresParams, monitoring = false): string {
   const { azure, protection } = env;
   const params: [string, unknown][] = [
     ['environmentName', env.name],
@@ -77,6 +77,7 @@ export function bicepParams(env: BaseEnvironment, envFile: string, postgres?: Po
     `param kubeletAcrPullExists = bool(readEnvironmentVariable('${DEPLOY_TIME_VARIABLES.kubeletAcrPullExists}', 'false'))`,
     `param containers = loadJsonContent('${env.name}.workloads.json', '$.containers')`,
     `param identities = loadJsonContent('${env.name}.workloads.json', '$.identities')`,
+    ...(monitoring ? [`param monitoring = loadJsonContent('${env.name}.monitoring.json', '$.azure')`] : []),
     '',
   ];
   return lines.join('\n');

@@ -1,0 +1,28 @@
+import type { Environment } from '../components';
+import { monitoringJson, MonitoringInput, MonitoringJson } from './index';
+
+/** Where the README of the environment's revision is browsed, for the alerts' runbook links. */
+export function readmeUrl(repoURL: string, revision: string): string {
+  const https = repoURL.replace(/^git@([^:]+):/, 'https://$1/').replace(/^ssh:\/\/git@/, 'https://').replace(/\.git$/, '');
+  return `${https}/blob/${revision}/README.md`;
+}
+
+/** The monitoring inputs of an environment, or undefined when it has no `monitoring`. */
+export function monitoringInput(env: Environment): MonitoringInput | undefined {
+  if (!env.monitoring) return undefined;
+  const components = env.components as Record<string, unknown>;
+  const sinks = (components['kafka-connect'] as { sinks?: { commitIntervalSeconds: number }[] } | undefined)?.sinks ?? [];
+  return {
+    env: env.name,
+    settings: env.monitoring,
+    components: new Set(Object.keys(components).filter((c) => components[c] !== undefined)),
+    trinoWorkers: (components.trino as { workers?: { replicas: number } } | undefined)?.workers?.replicas,
+    connectCommitIntervalSeconds: sinks.length ? Math.max(...sinks.map((s) => s.commitIntervalSeconds)) : undefined,
+    readmeUrl: readmeUrl(env.gitops.repoURL, env.gitops.targetRevision),
+  };
+}
+
+export function environmentMonitoring(env: Environment): MonitoringJson | undefined {
+  const input = monitoringInput(env);
+  return input && monitoringJson(input);
+}
