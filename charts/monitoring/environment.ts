@@ -18,6 +18,10 @@ export function monitoringInput(env: Environment): MonitoringInput | undefined {
     components: new Set(Object.keys(components).filter((c) => components[c] !== undefined)),
     trinoWorkers: (components.trino as { workers?: { replicas: number } } | undefined)?.workers?.replicas,
     connectCommitIntervalSeconds: sinks.length ? Math.max(...sinks.map((s) => s.commitIntervalSeconds)) : undefined,
+    cluster: {
+      resourceId: `/subscriptions/${env.azure.subscriptionId}/resourceGroups/${env.azure.aks.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${env.azure.aks.clusterName}`,
+      name: env.azure.aks.clusterName,
+    },
     readmeUrl: readmeUrl(env.gitops.repoURL, env.gitops.targetRevision),
   };
 }

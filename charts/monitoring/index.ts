@@ -11,6 +11,8 @@ export interface MonitoringJson {
   readonly azure: {
     readonly actionGroup: { readonly shortName: string; readonly emails: readonly string[] };
     readonly grafanaAdmins: readonly string[];
+    readonly clusterResourceId: string;
+    readonly clusterName: string;
     readonly ruleGroups: readonly AzureRuleGroup[];
   };
   /** Dashboard models by uid. */
@@ -24,7 +26,8 @@ export interface AzureRuleGroup {
   readonly rules: readonly {
     readonly alert: string;
     readonly expression: string;
-    readonly for: string;
+    /** ISO 8601; absent: fires at the first evaluation that matches. */
+    readonly for?: string;
     readonly severity: number;
     readonly labels: Record<string, string>;
     readonly annotations: Record<string, string>;
@@ -38,6 +41,8 @@ export interface MonitoringInput {
   readonly components: ReadonlySet<string>;
   readonly trinoWorkers?: number;
   readonly connectCommitIntervalSeconds?: number;
+  /** The AKS cluster the rule groups evaluate for. */
+  readonly cluster: { readonly resourceId: string; readonly name: string };
   /** Where the README is browsed: `<repo>/blob/<revision>/README.md`. */
   readonly readmeUrl: string;
 }
@@ -59,13 +64,15 @@ export function monitoringJson(input: MonitoringInput): MonitoringJson {
     azure: {
     actionGroup: input.settings.actionGroup,
     grafanaAdmins: input.settings.grafanaAdmins,
+    clusterResourceId: input.cluster.resourceId,
+    clusterName: input.cluster.name,
     ruleGroups: groups.map((g) => ({
       name: g.name,
       interval,
       rules: g.rules.map((r) => ({
         alert: r.alert,
         expression: r.expr,
-        for: `PT${r.forMinutes}M`,
+        ...(r.forMinutes > 0 ? { for: `PT${r.forMinutes}M` } : {}),
         severity: AZURE_SEVERITY[r.severity],
         labels: { severity: r.severity, environment: input.env },
         annotations: { summary: r.summary, runbook_url: `${input.readmeUrl}${runbookAnchor(r.runbook)}` },

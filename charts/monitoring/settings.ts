@@ -41,7 +41,8 @@ export const monitoringSettings = z.strictObject({
   grafanaAdmins: z.array(rules.guid).check(z.minLength(1, 'must name at least one Entra ID user or group: nobody could sign in to Grafana otherwise')),
   /** How often the rule groups are evaluated, minutes. */
   evaluationMinutes: z._default(integer(1, 15), 1),
-  thresholds: z._default(thresholdsSchema, {} as never),
+  // prefault: the empty default is parsed, so each threshold gets its own default.
+  thresholds: z.prefault(thresholdsSchema, {}),
 });
 
 export type MonitoringSettings = z.output<typeof monitoringSettings>;
