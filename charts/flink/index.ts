@@ -8,7 +8,9 @@ import { ConfigError } from '../lib/errors';
 import { WorkloadIdentity } from '../lib/identity';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
+import { exposeMetrics } from '../lib/monitoring';
 import { KeyVaultSecret } from '../lib/secrets';
+import { FLINK_METRICS_PORT, FLINK_PROMETHEUS_REPORTER } from '../monitoring/flink-reporter';
 import { syncWaves } from '../lib/sync-waves';
 import { checksum, dnsEgress, namespacesPeer, quantityGiB, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisChart, PolarisConsumer } from '../polaris';
@@ -107,6 +109,7 @@ class FlinkCluster extends Construct {
       'taskmanager.numberOfTaskSlots': String(app ? app.taskManager.slots : settings.session.taskManager.slots),
       'kubernetes.operator.pod-template.merge-arrays-by-name': 'true',
       'kubernetes.operator.savepoint.history.max.count': '5',
+      ...FLINK_PROMETHEUS_REPORTER,
     };
 
     const usrlib = { name: 'usrlib', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } };
@@ -189,6 +192,8 @@ class FlinkCluster extends Construct {
         ],
       },
     });
+    // The operator labels the JobManager and TaskManager pods app=<deployment>.
+    exposeMetrics(this, { name: this.deploymentName, namespace, labels, selector: { app: this.deploymentName }, port: FLINK_METRICS_PORT });
   }
 }
 
