@@ -34,6 +34,9 @@ mvn -B --no-transfer-progress -f images/flink/token-provider/pom.xml verify | gr
 step "Flink: every configuration key the charts write exists in Flink 1.20.0 (its jars) or the operator 1.15.0, none deprecated"
 node test/flink/check.mjs dist
 
+step "Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet"
+node test/monitoring/promtool.mjs bicep/env
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 
