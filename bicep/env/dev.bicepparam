@@ -53,3 +53,4 @@ param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_
 param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))
 param containers = loadJsonContent('dev.workloads.json', '$.containers')
 param identities = loadJsonContent('dev.workloads.json', '$.identities')
+param monitoring = loadJsonContent('dev.monitoring.json', '$.azure')

@@ -48,3 +48,4 @@ param kubeletPrincipalId = readEnvironmentVariable('LAKEHOUSE_KUBELET_PRINCIPAL_
 param kubeletAcrPullExists = bool(readEnvironmentVariable('LAKEHOUSE_KUBELET_ACRPULL_EXISTS', 'false'))
 param containers = loadJsonContent('prod.workloads.json', '$.containers')
 param identities = loadJsonContent('prod.workloads.json', '$.identities')
+param monitoring = loadJsonContent('prod.monitoring.json', '$.azure')
