@@ -6,7 +6,7 @@
 //   const prom = await startPrometheus({ dist, env, targets: { 'kafka-connect/lakehouse-connect': '127.0.0.1:9404' }, work });
 //   await prom.waitForScrapes();  ...  await prom.alertState('KafkaConnectTaskFailed');  await prom.stop();
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { freePort, Program, root } from '../lib/programs.mjs';
@@ -42,7 +42,7 @@ export function scrapeConfig(monitors, targets, { interval } = {}) {
         scheme: endpoint.scheme ?? 'http',
         scrape_interval: interval ?? endpoint.interval,
         ...(endpoint.headers ? { http_headers: endpoint.headers } : {}),
-        static_configs: [{ targets: [address.replace(/:\d+$/, '') + ':' + (address.split(':').pop() ?? endpoint.portNumber)], labels: { namespace: monitor.metadata.namespace, pod: `${monitor.metadata.name}-local` } }],
+        static_configs: [{ targets: [address], labels: { namespace: monitor.metadata.namespace, pod: `${monitor.metadata.name}-local` } }],
       });
     });
   }
@@ -144,4 +144,3 @@ export function usedMetricNames(monitoringJson) {
 
 const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'le', 'job_name', 'namespace', 'connector', 'clientid', 'status', 'name', 'pod', 'task', 'condition']);
 
-export const existsIn = (dir) => existsSync(dir);
