@@ -44,7 +44,7 @@ export default defineEnvironment({
   // Azure Monitor managed Prometheus, Managed Grafana, alert rule groups and dashboards (README, "Operating it").
   monitoring: {
     actionGroup: { shortName: 'lakehouse-p', emails: ['platform-oncall@example.org', 'data-platform@example.org'] },
-    // Entra ID group that administers the environment's Grafana (an example object ID).
+    // The Entra ID group that administers the environment's Grafana (an example object ID).
     grafanaAdmins: ['7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'],
     // Paged sooner in prod.
     thresholds: { flinkCheckpointMaxAgeMinutes: 15, connectMissedCommitIntervals: 2 },

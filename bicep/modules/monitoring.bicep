@@ -28,21 +28,13 @@ param clusterName string
 @description('Required. The action group: { shortName: string, emails: string[] }.')
 param actionGroup object
 
-@description('Required. Entra ID object IDs (users or groups) given Grafana Admin on the Grafana instance.')
+@description('Required. Object IDs of the Entra ID groups given Grafana Admin on the Grafana instance.')
 param grafanaAdmins array
 
 @description('Required. Prometheus rule groups from env/<env>.monitoring.json ({ name, interval, rules: [{ alert, expression, for?, severity, labels, annotations }] }).')
 param ruleGroups array
 
 /*** VARIABLES ***/
-
-// Built-in roles (learn.microsoft.com, Azure built-in roles; the same IDs as Azure/prometheus-collector AddonBicepTemplate).
-var roles = {
-  // Read the workspace's Prometheus metrics: what Grafana's data source queries with its managed identity.
-  monitoringDataReader: 'b0d8363b-8ddd-447d-831f-62ca05bff136'
-  // Administer the Grafana instance (dashboards, data sources, users).
-  grafanaAdmin: '22926164-76b3-42b3-bc55-97df8dab3e41'
-}
 
 // Managed Grafana names are 2-23 letters, digits and hyphens, ending in a letter or digit;
 // npm run deploy derives the same name (scripts/azure/monitoring.ts grafanaName).
@@ -87,24 +79,28 @@ resource grafana 'Microsoft.Dashboard/grafana@2025-08-01' = {
   }
 }
 
-resource grafanaReadsWorkspace 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(workspace.id, grafanaName, roles.monitoringDataReader)
-  scope: workspace
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringDataReader)
+// Role assignments sit in a module that takes the principal ID, known only once Grafana
+// exists: a recreated Grafana gets new assignments instead of RoleAssignmentUpdateNotPermitted.
+#disable-next-line what-if-short-circuiting
+module grafanaReadsWorkspace 'monitoring-role.bicep' = {
+  name: '${take(deployment().name, 40)}-grafana-reader'
+  params: {
     principalId: grafana.identity.principalId
-    principalType: 'ServicePrincipal'
-    description: '${environmentName}: Managed Grafana reads the Prometheus metrics of the workspace'
+    role: 'Monitoring Data Reader'
+    workspaceName: workspace.name
+    grafanaName: grafana.name
+    environmentName: environmentName
   }
 }
 
-resource grafanaAdminAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for admin in grafanaAdmins: {
-  name: guid(resourceGroup().id, grafanaName, admin, roles.grafanaAdmin)
-  scope: grafana
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.grafanaAdmin)
-    principalId: admin
-    description: '${environmentName}: administers the platform dashboards'
+module grafanaAdminGroups 'monitoring-role.bicep' = [for group in grafanaAdmins: {
+  name: '${take(deployment().name, 30)}-grafana-admin-${uniqueString(group)}'
+  params: {
+    principalId: group
+    role: 'Grafana Admin'
+    workspaceName: workspace.name
+    grafanaName: grafana.name
+    environmentName: environmentName
   }
 }]
 

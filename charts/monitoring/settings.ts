@@ -37,8 +37,8 @@ export const monitoringSettings = z.strictObject({
     shortName: pattern(/^[A-Za-z0-9-]{1,12}$/, 'must be 1-12 letters, digits and hyphens (Azure action group short name)'),
     emails: z.array(pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')).check(z.minLength(1, 'must name at least one receiver: an alert nobody receives is not an alert')),
   }),
-  /** Entra ID object IDs (users or groups) that get Grafana Admin on the Managed Grafana instance. */
-  grafanaAdmins: z.array(rules.guid).check(z.minLength(1, 'must name at least one Entra ID user or group: nobody could sign in to Grafana otherwise')),
+  /** Object IDs of the Entra ID groups that get Grafana Admin on the Managed Grafana instance (people, never one by one). */
+  grafanaAdmins: z.array(rules.guid).check(z.minLength(1, 'must name at least one Entra ID group: nobody could administer Grafana otherwise')),
   /** How often the rule groups are evaluated, minutes. */
   evaluationMinutes: z._default(integer(1, 15), 1),
   // prefault: the empty default is parsed, so each threshold gets its own default.
