@@ -2,7 +2,7 @@
 // writes each environment's ledger and Bicep parameters into bicep/env/, and exits 1
 // with precise messages when any setting is wrong, leaving that environment's previous
 // dist/<env>/ in place (the other environments are still written).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
 import { changesOf, describeChanges } from './charts/lib/change-report';
@@ -37,8 +37,12 @@ export function main(root: string, argv: readonly string[]): number {
     if (!r.ledger || !r.bicepParams) continue;
     writeIfChanged(join(bicepEnv, `${r.name}.workloads.json`), `${JSON.stringify(r.ledger, null, 2)}\n`, read);
     writeIfChanged(join(bicepEnv, `${r.name}.bicepparam`), r.bicepParams, read);
+    if (r.monitoring) writeIfChanged(join(bicepEnv, `${r.name}.monitoring.json`), `${JSON.stringify(r.monitoring, null, 2)}\n`, read);
   }
   if (!only) removeStale(bicepEnv, /^([a-z0-9]+)\.(?:workloads\.json|bicepparam)$/, new Set(Object.keys(environments)));
+  // An environment without monitoring keeps no rule groups or dashboards.
+  for (const r of results) if (r.ledger && !r.monitoring) rmSync(join(bicepEnv, `${r.name}.monitoring.json`), { force: true });
+  if (!only) removeStale(bicepEnv, /^([a-z0-9]+)\.monitoring\.json$/, new Set(Object.keys(environments)));
 
   // An environment with a problem keeps its previous dist/<env>/; the others are written.
   const failed = results.filter((r) => r.errors.length > 0);

@@ -79,6 +79,9 @@ param containers array
 @description('Required. Identities with their federated subjects and grants (identityType[] of types.bicep, from the ledger).')
 param identities array
 
+@description('Optional. Azure Monitor managed Prometheus, Managed Grafana, alert rule groups and their action group, from env/<env>.monitoring.json ($.azure: actionGroup, grafanaAdmins, clusterResourceId, clusterName, ruleGroups); empty: none.')
+param monitoring object = {}
+
 /*** VARIABLES ***/
 
 var privateEndpoints = !empty(network.privateEndpointSubnetId)
@@ -215,6 +218,22 @@ module workloadIdentities 'modules/workload-identity.bicep' = [for identity in i
     keyVaultName: keyVaultName
   }
 }]
+
+module monitor 'modules/monitoring.bicep' = if (!empty(monitoring)) {
+  name: '${deploymentPrefix}-monitoring'
+  params: {
+    environmentName: environmentName
+    namePrefix: namePrefix
+    location: location
+    tags: tags
+    publicNetworkAccess: network.publicNetworkAccess
+    clusterResourceId: monitoring.clusterResourceId
+    clusterName: monitoring.clusterName
+    actionGroup: monitoring.actionGroup
+    grafanaAdmins: monitoring.grafanaAdmins
+    ruleGroups: monitoring.ruleGroups
+  }
+}
 
 /*** OUTPUTS ***/
 

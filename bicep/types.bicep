@@ -138,6 +138,10 @@ var builtInRoles = {
   'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   // Pull images: the AKS kubelet identity on the container registry.
   AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
+  // Read the Prometheus metrics of an Azure Monitor workspace: Managed Grafana's identity.
+  'Monitoring Data Reader': 'b0d8363b-8ddd-447d-831f-62ca05bff136'
+  // Administer a Managed Grafana instance: the environment's Grafana admin groups.
+  'Grafana Admin': '22926164-76b3-42b3-bc55-97df8dab3e41'
 }
 
 @export()

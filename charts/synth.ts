@@ -10,6 +10,8 @@ import { renderApp, RenderedFile } from './lib/render';
 import { parseOrThrow } from './lib/validation';
 import { buildEnvironmentApp } from './environment-app';
 import { Environment, EnvironmentInput, environmentSchema } from './components';
+import { environmentMonitoring } from './monitoring/environment';
+import type { MonitoringJson } from './monitoring';
 
 export interface SynthInput {
   /** Environment name -> the default export of `environments/<name>.ts`. */
@@ -26,6 +28,8 @@ export interface EnvironmentResult {
   /** Written whenever the environment builds, even before its first deploy. */
   readonly ledger?: LedgerJson;
   readonly bicepParams?: string;
+  /** bicep/env/<name>.monitoring.json, when the environment has monitoring. */
+  readonly monitoring?: MonitoringJson;
   /** Files of `dist/<name>/`, absent when the environment cannot be rendered. */
   readonly files?: RenderedFile[];
   /** The platform picture (Markdown with Mermaid), written beside the files as PICTURE_FILE. */
@@ -106,15 +110,16 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   }
   const ledger = built.platform.ledger.toJson();
   const database = (env.components as { polaris?: PolarisSettings }).polaris?.database;
-  const params = bicepParams(env, envFile(name), database && { administratorLogin: POLARIS_DATABASE.login, databaseName: POLARIS_DATABASE.name, ...database });
+  const monitoring = environmentMonitoring(env);
+  const params = bicepParams(env, envFile(name), database && { administratorLogin: POLARIS_DATABASE.login, databaseName: POLARIS_DATABASE.name, ...database }, monitoring !== undefined);
   const undeployed = built.platform.undeployedError();
   try {
     const files = renderApp(built.app);
-    if (undeployed) return { name, ledger, bicepParams: params, errors: [undeployed] };
+    if (undeployed) return { name, ledger, bicepParams: params, monitoring, errors: [undeployed] };
     const picture = platformPicture(name, built.charts.map((c) => ({ component: c.component, namespaces: c.namespaces(), providers: c.providers })), ledger, { storageAccount: env.azure.storageAccountName, keyVault: env.azure.keyVaultName });
-    return { name, ledger, bicepParams: params, files, picture, errors: [] };
+    return { name, ledger, bicepParams: params, monitoring, files, picture, errors: [] };
   } catch (e) {
-    return { name, ledger, bicepParams: params, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
+    return { name, ledger, bicepParams: params, monitoring, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
   }
 }
 

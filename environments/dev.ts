@@ -41,6 +41,12 @@ export default defineEnvironment({
     repoURL: 'https://github.com/example-org/aks-lakehouse.git',
     targetRevision: 'main',
   },
+  // Azure Monitor managed Prometheus, Managed Grafana, alert rule groups and dashboards (README, "Operating it").
+  monitoring: {
+    actionGroup: { shortName: 'lakehouse-d', emails: ['platform-team@example.org'] },
+    // The Entra ID group that administers the environment's Grafana (an example object ID).
+    grafanaAdmins: ['5f0c7e1a-2b3c-4d5e-8f90-a1b2c3d4e5f6'],
+  },
   operators: { highAvailability: false },
   components: {
     warpstream: {

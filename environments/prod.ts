@@ -42,6 +42,14 @@ export default defineEnvironment({
     // Prod runs what was promoted to it (npm run promote -- dev prod), not every merge to main.
     targetRevision: 'env/prod',
   },
+  // Azure Monitor managed Prometheus, Managed Grafana, alert rule groups and dashboards (README, "Operating it").
+  monitoring: {
+    actionGroup: { shortName: 'lakehouse-p', emails: ['platform-oncall@example.org', 'data-platform@example.org'] },
+    // The Entra ID group that administers the environment's Grafana (an example object ID).
+    grafanaAdmins: ['7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'],
+    // Paged sooner in prod.
+    thresholds: { flinkCheckpointMaxAgeMinutes: 15, connectMissedCommitIntervals: 2 },
+  },
   operators: { highAvailability: true },
   components: {
     warpstream: {

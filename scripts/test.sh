@@ -45,6 +45,12 @@ node test/flink/check.mjs dist
 step "Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)"
 node test/flink/publish-job.mjs
 
+step "Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet"
+node test/monitoring/promtool.mjs bicep/env
+
+step "Metric names: a real Prometheus v0.316.0 scrapes Trino 476 booted from dist/; every name the alerts and panels take from Trino is there, and TrinoWorkersMissing goes pending"
+node --no-warnings test/monitoring/coverage.mjs dist dev
+
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
 

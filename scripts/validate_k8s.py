@@ -9,7 +9,7 @@ import yaml
 
 # AKS versions the platform targets; Strimzi 1.2.0 needs 1.30 or later.
 KUBERNETES_VERSIONS = ["1.33.0", "1.35.0"]
-CUSTOM_GROUPS = {"argoproj.io", "external-secrets.io", "flink.apache.org", "kafka.strimzi.io"}
+CUSTOM_GROUPS = {"argoproj.io", "azmonitoring.coreos.com", "external-secrets.io", "flink.apache.org", "kafka.strimzi.io"}
 
 
 def main(root: Path) -> int:

@@ -114,7 +114,8 @@ describe('Bicep follows the platform rules', () => {
         // Seeded with the principal: a recreated identity gets a new name, never
         // RoleAssignmentUpdateNotPermitted on the old one.
         expect(body, `${file} ${m[1]}`).toMatch(/name: guid\(\w+(\[i\])?\.id, (principalId|kubeletPrincipalId), builtInRoles/);
-        expect(body, `${file} ${m[1]}`).toMatch(/principalType: 'ServicePrincipal'/);
+        // Workloads are service principals; people get Grafana Admin only through Entra ID groups.
+        expect(body, `${file} ${m[1]}`).toMatch(m[1] === 'administersGrafana' ? /principalType: 'Group'/ : /principalType: 'ServicePrincipal'/);
         expect(body, `${file} ${m[1]}`).toMatch(/description: '/);
       }
     }

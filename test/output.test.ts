@@ -48,10 +48,12 @@ describe('committed output', () => {
 
   it('bicep/env/ holds exactly the fresh ledger and parameters of every environment', () => {
     const actual = filesUnder(join(root, 'bicep', 'env'));
-    expect([...actual.keys()].sort()).toEqual(envNames.flatMap((n) => [`${n}.bicepparam`, `${n}.workloads.json`]).sort());
+    const monitored = new Set(synthAll().filter((r) => r.monitoring).map((r) => r.name));
+    expect([...actual.keys()].sort()).toEqual(envNames.flatMap((n) => [`${n}.bicepparam`, `${n}.workloads.json`, ...(monitored.has(n) ? [`${n}.monitoring.json`] : [])]).sort());
     for (const r of synthAll()) {
       expect(actual.get(`${r.name}.workloads.json`)).toBe(`${JSON.stringify(r.ledger, null, 2)}\n`);
       expect(actual.get(`${r.name}.bicepparam`)).toBe(r.bicepParams);
+      if (r.monitoring) expect(actual.get(`${r.name}.monitoring.json`)).toBe(`${JSON.stringify(r.monitoring, null, 2)}\n`);
     }
   });
 

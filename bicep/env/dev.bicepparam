@@ -55,3 +55,4 @@ param keyVaultRecover = bool(readEnvironmentVariable('LAKEHOUSE_KEY_VAULT_RECOVE
 param postgresDeployedStorageGiB = int(readEnvironmentVariable('LAKEHOUSE_POSTGRES_DEPLOYED_STORAGE_GIB', '0'))
 param containers = loadJsonContent('dev.workloads.json', '$.containers')
 param identities = loadJsonContent('dev.workloads.json', '$.identities')
+param monitoring = loadJsonContent('dev.monitoring.json', '$.azure')

@@ -50,3 +50,4 @@ param keyVaultRecover = bool(readEnvironmentVariable('LAKEHOUSE_KEY_VAULT_RECOVE
 param postgresDeployedStorageGiB = int(readEnvironmentVariable('LAKEHOUSE_POSTGRES_DEPLOYED_STORAGE_GIB', '0'))
 param containers = loadJsonContent('prod.workloads.json', '$.containers')
 param identities = loadJsonContent('prod.workloads.json', '$.identities')
+param monitoring = loadJsonContent('prod.monitoring.json', '$.azure')

@@ -9,7 +9,9 @@ import { WorkloadIdentity } from '../lib/identity';
 import type { LakeLocation } from '../lib/lake';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
+import { exposeMetrics } from '../lib/monitoring';
 import { KeyVaultSecret } from '../lib/secrets';
+import { FLINK_METRICS_PORT, FLINK_PROMETHEUS_REPORTER } from '../monitoring/flink-reporter';
 import { syncWaves } from '../lib/sync-waves';
 import { dnsEgress, namespacesPeer, quantityGiB, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisChart, PolarisConsumer } from '../polaris';
@@ -124,6 +126,7 @@ export class FlinkCluster extends Construct {
       // Savepoints the operator took are deleted with their history entry, and a deleted deployment leaves one behind.
       'kubernetes.operator.savepoint.dispose-on-delete': 'true',
       ...(app ? { 'kubernetes.operator.job.savepoint-on-deletion': 'true' } : {}),
+      ...FLINK_PROMETHEUS_REPORTER,
     };
 
     const usrlib = { name: 'usrlib', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } };
@@ -222,6 +225,8 @@ export class FlinkCluster extends Construct {
         ],
       },
     });
+    // The operator labels the JobManager and TaskManager pods app=<deployment>.
+    exposeMetrics(this, { name: this.deploymentName, namespace, labels, selector: { app: this.deploymentName }, port: FLINK_METRICS_PORT });
   }
 }
 

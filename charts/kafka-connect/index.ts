@@ -8,7 +8,9 @@ import { ConfigError } from '../lib/errors';
 import { WorkloadIdentity } from '../lib/identity';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
+import { exposeMetrics } from '../lib/monitoring';
 import { KeyVaultSecret } from '../lib/secrets';
+import { CONNECT_EXPORTER_CONFIG, STRIMZI_METRICS_PORT } from '../monitoring/connect-exporter';
 import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { dnsEgress, namespacesPeer, quantityCpu, quantityGiB, resources, restrictedContainer, restrictedPod, tcpEgress } from '../lib/workload';
 import { PolarisChart } from '../polaris';
@@ -104,19 +106,8 @@ export class KafkaConnectChart extends PlatformChart {
     const metrics = new k8s.KubeConfigMap(this, 'metrics', {
       metadata: { name: `${CONNECT_CLUSTER}-connect-metrics`, namespace, labels },
       data: {
-        // Strimzi's JMX Prometheus exporter rules: the Connect worker and connector task metrics.
-        'metrics-config.yml': [
-          'lowercaseOutputName: true',
-          'rules:',
-          '  - pattern: kafka.connect<type=connect-worker-metrics>([^:]+):',
-          '    name: kafka_connect_worker_$1',
-          '  - pattern: kafka.connect<type=(.+)-metrics, connector=(.+), task=(.+)><>(.+-total|.+-count|.+-ms|.+-ratio|.+-rate)',
-          '    name: kafka_connect_$1_$4',
-          '    labels:',
-          '      connector: "$2"',
-          '      task: "$3"',
-          '',
-        ].join('\n'),
+        // Strimzi's JMX Prometheus exporter rules for Connect (charts/monitoring/connect-exporter.ts).
+        'metrics-config.yml': CONNECT_EXPORTER_CONFIG,
       },
     });
 
@@ -222,6 +213,14 @@ export class KafkaConnectChart extends PlatformChart {
           tcpEgress(443),
         ],
       },
+    });
+    // Strimzi runs the exporter in the Connect pods on tcp-prometheus (9404).
+    exposeMetrics(this, {
+      name: `${CONNECT_CLUSTER}-connect`,
+      namespace,
+      labels,
+      selector: { 'strimzi.io/cluster': CONNECT_CLUSTER, 'strimzi.io/kind': 'KafkaConnect' },
+      port: STRIMZI_METRICS_PORT,
     });
   }
 

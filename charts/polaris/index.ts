@@ -6,6 +6,7 @@ import { WorkloadIdentity } from '../lib/identity';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
 import { LakeLocation } from '../lib/lake';
+import { exposeMetrics } from '../lib/monitoring';
 import { KeyVaultSecret } from '../lib/secrets';
 import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
@@ -196,6 +197,9 @@ export class PolarisChart extends PlatformChart {
         egress: [dnsEgress, tcpEgress(443, 5432)],
       },
     });
+    // Quarkus Micrometer's Prometheus registry on the management port (Polaris 1.7.0
+    // runtime/defaults application.properties: quarkus.management.enabled, quarkus.micrometer.export.prometheus.enabled).
+    exposeMetrics(this, { name, namespace, labels, selector, port: POLARIS.managementPort, path: '/q/metrics' });
 
     new PolarisJobs(this, 'jobs', platform, {
       settings,

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { exposeMetrics } from '../lib/monitoring';
 import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import type { Platform } from '../lib/platform';
@@ -245,6 +246,8 @@ export class WarpstreamAgent extends Construct {
         ],
       },
     });
+    // The agent serves Prometheus metrics on its HTTP port at /metrics (WarpStream docs, "Monitoring").
+    exposeMetrics(this, { name, namespace, labels, selector, port: WARPSTREAM_PORTS.http });
   }
 
   /**

@@ -54,6 +54,9 @@ function problem(key, keys) {
   for (const prefix of ['sql-gateway.endpoint.rest.', 'table.catalog-store.file.']) {
     if (key.startsWith(prefix) && keys[key.slice(prefix.length)] === 'current') return undefined;
   }
+  // A metric reporter's options (MetricOptions' factory.class, the reporter plugin's port) are declared relative to metrics.reporter.<name>.
+  const reporter = /^metrics\.reporter\.[^.]+\.(.+)$/.exec(key);
+  if (reporter && keys[reporter[1]] === 'current') return undefined;
   return `${key} is not a Flink 1.20.0 setting`;
 }
 

@@ -1,0 +1,91 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitor-azmonitoring.coreos.com';
+
+/**
+ * The scraper of Azure Monitor managed service for Prometheus (the AKS metrics add-on): the
+ * `ama-metrics` Deployment in kube-system reads PodMonitor and ServiceMonitor objects of the
+ * group azmonitoring.coreos.com in every namespace and scrapes their targets. Its pods carry
+ * `rsName: ama-metrics` and run on the pod network, not the host's (Azure/prometheus-collector
+ * v7.1.1, otelcollector/deploy/addon-chart/azure-monitor-metrics-addon/templates/ama-metrics-deployment.yaml).
+ */
+export const MANAGED_PROMETHEUS_SCRAPER = { namespace: 'kube-system', podLabels: { rsName: 'ama-metrics' } } as const;
+
+/** How often the scraper reads a target unless the endpoint says otherwise. */
+export const DEFAULT_SCRAPE_INTERVAL = '30s';
+
+export interface MetricsEndpointOptions {
+  /** Name of the PodMonitor and of the NetworkPolicy that admits the scraper (`<name>-metrics`). */
+  readonly name: string;
+  readonly namespace: string;
+  /** Labels of the pods that serve the metrics. */
+  readonly selector: Record<string, string>;
+  /** Container port that serves the metrics. */
+  readonly port: number;
+  /**
+   * HTTP path of the metrics.
+   *
+   * @default '/metrics'
+   */
+  readonly path?: string;
+  /**
+   * Scrape interval, as a Prometheus duration.
+   *
+   * @default '30s'
+   */
+  readonly interval?: string;
+  /** Labels of the PodMonitor and NetworkPolicy (the component's recommended labels). */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * "My pods serve Prometheus metrics on port X, path Y": a PodMonitor the managed Prometheus
+ * scraper reads, and a NetworkPolicy that admits that scraper, and nothing else, to the port.
+ * NetworkPolicies add up, so the component's own policy stays as it is.
+ */
+export class MetricsEndpoint extends Construct {
+  readonly podMonitor: PodMonitor;
+  readonly port: number;
+  readonly path: string;
+
+  constructor(scope: Construct, id: string, options: MetricsEndpointOptions) {
+    super(scope, id);
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
+      throw new Error(`metrics endpoint ${options.name}: port (${options.port}) must be 1-65535`);
+    }
+    this.port = options.port;
+    this.path = options.path ?? '/metrics';
+    if (!this.path.startsWith('/')) throw new Error(`metrics endpoint ${options.name}: path (${this.path}) must start with /`);
+    const metadata = { name: options.name, namespace: options.namespace, labels: options.labels };
+    this.podMonitor = new PodMonitor(this, 'Resource', {
+      metadata,
+      spec: {
+        selector: { matchLabels: options.selector },
+        podMetricsEndpoints: [{ portNumber: this.port, path: this.path, interval: options.interval ?? DEFAULT_SCRAPE_INTERVAL, scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP }],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'scraper', {
+      metadata: { ...metadata, name: `${options.name}-metrics` },
+      spec: {
+        podSelector: { matchLabels: options.selector },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': MANAGED_PROMETHEUS_SCRAPER.namespace } },
+                podSelector: { matchLabels: { ...MANAGED_PROMETHEUS_SCRAPER.podLabels } },
+              },
+            ],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(this.port) }],
+          },
+        ],
+      },
+    });
+  }
+}
+
+/** Declares a metrics endpoint of a component; see {@link MetricsEndpoint}. */
+export function exposeMetrics(scope: Construct, options: MetricsEndpointOptions): MetricsEndpoint {
+  return new MetricsEndpoint(scope, `${options.name}-metrics`, options);
+}
