@@ -101,6 +101,7 @@ describe('npm run deploy, from the command line', () => {
       'version --output json',
       'account show --output',
       'bicep version',
+      'extension show --name',
       'aks show --subscription',
       'role assignment list',
       'group exists --subscription',
@@ -109,6 +110,10 @@ describe('npm run deploy, from the command line', () => {
       'deployment group create',
       'stack group validate',
       'stack group create',
+      // Monitoring, once the stack made the workspace and Grafana: connect the cluster, import the dashboards.
+      'aks show --subscription',
+      'aks update --subscription',
+      ...Array(7).fill('grafana dashboard create'),
     ]);
     const create = stackCall(calls);
     // Absolute paths: az runs from the repository root, but nothing depends on it.
@@ -406,5 +411,51 @@ describe('npm run build-image', () => {
 
   it('refuses an image the repository does not build', () => {
     expect(runAz('build-image', {}, { image: 'spark' }).error).toContain('no image spark; the repository builds kafka-connect');
+  });
+});
+
+describe('npm run deploy connects monitoring after the stack', () => {
+  const monitoringCalls = (calls: string[][]) => calls.filter((c) => (c[0] === 'aks' && c.includes('azureMonitorProfile.metrics.enabled')) || (c[0] === 'aks' && c[1] === 'update') || c[0] === 'grafana');
+
+  it('first deploy: the stack makes the workspace and Grafana, then the cluster is connected once and every dashboard imported; the second deploy connects nothing', () => {
+    const first = runAz('deploy');
+    expect(first.error).toBeUndefined();
+    const workspace = Object.keys(first.state.resources).find((id) => id.endsWith('/Microsoft.Monitor/accounts/amw-lakehouse-dev'))!;
+    expect(workspace).toBeDefined();
+    expect(first.state.clusterMetrics).toEqual({ 'aks-lakehouse-dev': workspace });
+    const dashboards = Object.values(first.state.dashboards as Record<string, Record<string, string>>)[0];
+    const generated = JSON.parse(readFileSync(join(root, 'bicep', 'env', 'dev.monitoring.json'), 'utf8')).dashboards;
+    expect(Object.keys(dashboards).sort()).toEqual(Object.keys(generated).sort());
+
+    const second = runAz('deploy', {}, { c: first.c });
+    expect(second.error).toBeUndefined();
+    expect(monitoringCalls(second.calls).filter((c) => c[1] === 'update')).toEqual([]);
+    expect(second.out).toContain('already sends metrics to Azure Monitor');
+    expect(second.state.dashboards).toEqual(first.state.dashboards);
+  });
+
+  it('what-if on a deployed environment says what monitoring would do, changing nothing', () => {
+    const c = runAz('deploy').c;
+    const preview = runAz('what-if', {}, { c });
+    expect(preview.error).toBeUndefined();
+    expect(preview.out).toMatch(/monitoring: aks-lakehouse-dev already sends metrics to Azure Monitor\nmonitoring: deploy would import 7 dashboards into amg-lakehousedev/);
+    expect(preview.calls.filter((call) => call[0] === 'grafana' || call[1] === 'update')).toEqual([]);
+  });
+
+  it('stops before changing anything when the az extension amg (az grafana) is missing', () => {
+    const { error, calls, before, after } = runAz('deploy', { FAKE_AZ_NO_AMG: '1' });
+    expect(error).toBe('environments/dev.ts has monitoring, whose dashboards are imported with `az grafana`: run `az extension add --name amg`, then retry');
+    expect(calls.some((c) => ['group', 'deployment', 'stack'].includes(c[0]) && c.includes('create'))).toBe(false);
+    expect(after).toBe(before);
+  });
+
+  it('a deployer without a Grafana role: the stack and its outputs are kept, and the error says which group to join', () => {
+    const { error, calls, state, before, after } = runAz('deploy', { FAKE_AZ_GRAFANA_FORBIDDEN: '1' });
+    expect(error).toMatch(/^az grafana dashboard create lakehouse-dev-\S+ failed: ERROR: \(403\) Forbidden/);
+    expect(error).toContain('add it to a group of monitoring.grafanaAdmins in environments/dev.ts');
+    expect(calls.some((c) => c[0] === 'stack' && c[2] === 'create')).toBe(true);
+    expect(state.clusterMetrics['aks-lakehouse-dev']).toBeDefined();
+    // The outputs file holds the deployed outputs: it was written before the monitoring step.
+    expect(JSON.parse(after)).toEqual(JSON.parse(before));
   });
 });

@@ -9,6 +9,7 @@ import type { LedgerJson } from '../../charts/lib/ledger';
 import { polarisKeyVaultSecrets } from '../../charts/polaris/constants';
 import { AzureState, LookupError, readAzureState, resourceGroupId } from './azure-state';
 import { generatedSecrets, secretsParameters, withPrivateFile } from './secrets';
+import { checkMonitoringTools, deployMonitoring, MonitoringDeployError, monitoringPlan } from './monitoring';
 
 /** An error the user can act on; the CLI prints its message and exits 1. */
 export class RoundTripError extends Error {}
@@ -98,6 +99,7 @@ export function whatIf(props: RoundTripProps): void {
     stream: true,
     env: { ...variables, ...stateVariables(found, false) },
   });
+  monitoringStep(() => monitoringPlan(props).forEach((line) => log(line)));
 }
 
 /**
@@ -146,8 +148,20 @@ export function deploy(props: RoundTripProps): AzureOutputs {
   writeFileSync(staging, `${JSON.stringify(outputs, null, 2)}\n`);
   renameSync(staging, file);
   log(`wrote environments/${env.name}.azure.json with ${Object.keys(outputs.identities).length} identities`);
+  // After the outputs are kept: a monitoring failure leaves a deployed stack whose outputs synth can read.
+  monitoringStep(() => deployMonitoring(props));
   log(`next: npm run synth && git add environments/${env.name}.azure.json dist bicep/env && git commit`);
   return outputs;
+}
+
+/** Runs a monitoring step, reporting its failure as the deploy's. */
+function monitoringStep(step: () => void): void {
+  try {
+    step();
+  } catch (e) {
+    if (e instanceof MonitoringDeployError) throw new RoundTripError(e.message);
+    throw e;
+  }
 }
 
 /** The ledger synth wrote (preflight checked it exists). */
@@ -195,6 +209,7 @@ function firstDeployPlan(props: RoundTripProps, secrets: string[]): string[] {
   ];
   if (deploysPolaris(env)) lines.push(`  + PostgreSQL server psql-${azure.namePrefix} with database polaris${azure.network.privateEndpoints ? ' and a private endpoint' : ` and ${azure.network.aksEgressIps.length} firewall rules`}`);
   lines.push(`  + ${ledger.identities.length} workload identities, ${count((i) => i.subjects.length)} federated credentials, ${grants} role assignments (the ledger's and the kubelet's AcrPull)`);
+  if (env.monitoring) lines.push(`  + Azure Monitor workspace amw-${azure.namePrefix}, Managed Grafana, action group ag-${azure.namePrefix} and the Prometheus rule groups; then the cluster connected to the workspace and the dashboards imported`);
   if (azure.network.privateEndpoints) lines.push('  + private endpoints for blob, dfs, vault, registry and the server' + (azure.network.privateEndpoints.dnsZoneResourceGroupId ? '' : ', and their privatelink DNS zones'));
   lines.push(`run npm run what-if -- ${env.name} again after the first deploy to see changes, removals included`);
   return lines;
@@ -251,6 +266,7 @@ function preflight(props: RoundTripProps): { template: string[]; variables: Reco
   const { azure } = env;
   checkLogin(props);
   checkBicep(az);
+  monitoringStep(() => checkMonitoringTools(props));
   const params = join(root, 'bicep', 'env', `${env.name}.bicepparam`);
   if (!existsSync(params) || !existsSync(join(root, 'bicep', 'env', `${env.name}.workloads.json`))) {
     throw new RoundTripError(`bicep/env/${env.name}.bicepparam or its ledger is missing: run \`npm run synth\` first (it writes both, even before the first deploy)`);

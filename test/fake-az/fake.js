@@ -18,7 +18,12 @@
 // with the type it declares.
 // Knobs: FAKE_AZ_LOGGED_OUT=1, FAKE_AZ_TENANT, FAKE_AZ_FAIL=validate|create (the stack step
 // fails), FAKE_AZ_BICEP (version, or `missing`), FAKE_AZ_AKS=no-oidc|missing,
-// FAKE_AZ_ATTACHED_ACR=1, FAKE_AZ_ARM_FORBIDDEN=1 (control-plane reads answer 403).
+// FAKE_AZ_ATTACHED_ACR=1, FAKE_AZ_ARM_FORBIDDEN=1 (control-plane reads answer 403),
+// FAKE_AZ_NO_AMG=1 (the Azure CLI extension amg, which has `az grafana`, is not installed),
+// FAKE_AZ_GRAFANA_FORBIDDEN=1 (the deployer holds no Grafana role: dashboard writes answer 403).
+// Monitoring: `az aks update --enable-azure-monitor-metrics` needs the workspace to exist and
+// is remembered per cluster; dashboards are kept per Grafana by uid, and a uid already there
+// is refused without --overwrite true (Grafana's 412).
 const { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { isAbsolute } = require('node:path');
 const { guid, readDeployment, templateResources } = require('./resources.js');
@@ -55,6 +60,8 @@ function fakeAz(args, env) {
     state.deletedVaults ??= [];
     state.server ??= null;
     state.images ??= [];
+    state.clusterMetrics ??= {};
+    state.dashboards ??= {};
     const save = () => stateFile && writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`);
 
     const groupId = (sub, rg) => `/subscriptions/${sub}/resourceGroups/${rg}`;
@@ -182,6 +189,29 @@ function fakeAz(args, env) {
       out.push(state.groups.includes(flag('--name')) ? 'true' : 'false');
     } else if (is('group', 'create')) {
       state.groups.push(flag('--name'));
+      save();
+    } else if (is('aks', 'show') && flag('--query') === 'azureMonitorProfile.metrics.enabled') {
+      show({ azureMonitorProfile: { metrics: { enabled: Boolean(state.clusterMetrics[flag('--name')]) } } });
+    } else if (is('aks', 'update') && has('--enable-azure-monitor-metrics')) {
+      const workspace = flag('--azure-monitor-workspace-resource-id');
+      if (!state.resources[workspace]) fail(`ERROR: (ResourceNotFound) The Resource '${workspace}' was not found.`, 3);
+      state.clusterMetrics[flag('--name')] = workspace;
+      save();
+    } else if (is('extension', 'show')) {
+      if (flag('--name') !== 'amg' || env.FAKE_AZ_NO_AMG) fail(`ERROR: The extension ${flag('--name')} is not installed.`);
+      out.push(JSON.stringify({ name: 'amg', version: '2.8.0' }));
+    } else if (is('grafana', 'dashboard', 'create')) {
+      if (env.FAKE_AZ_NO_AMG) fail("ERROR: 'grafana' is misspelled or not recognized by the system.");
+      const grafana = `${groupId(flag('--subscription'), flag('--resource-group'))}/providers/Microsoft.Dashboard/grafana/${flag('--name')}`;
+      if (!state.resources[grafana]) fail(`ERROR: (ResourceNotFound) The Resource 'Microsoft.Dashboard/grafana/${flag('--name')}' under resource group '${flag('--resource-group')}' was not found.`, 3);
+      if (env.FAKE_AZ_GRAFANA_FORBIDDEN) fail('ERROR: (403) Forbidden: {"message":"You\'ll need additional permissions to perform this action. Permissions needed: dashboards:create"}');
+      const definition = flag('--definition') ?? '';
+      const model = JSON.parse(definition.startsWith('@') ? readFileSync(definition.slice(1), 'utf8') : definition);
+      const dashboard = model.dashboard ?? model;
+      if (!dashboard.uid || !dashboard.title) fail('fake az: a dashboard needs a uid and a title');
+      const kept = (state.dashboards[grafana] ??= {});
+      if (kept[dashboard.uid] && flag('--overwrite') !== 'true') fail('ERROR: (412) A dashboard with the same uid already exists');
+      kept[dashboard.uid] = dashboard.title;
       save();
     } else if (is('aks', 'show')) {
       if (env.FAKE_AZ_AKS === 'missing') fail(`ERROR: (ResourceNotFound) The Resource 'Microsoft.ContainerService/managedClusters/${flag('--name')}' under resource group '${flag('--resource-group')}' was not found.`, 3);

@@ -24,6 +24,7 @@ function readDeployment(paramsFile, env, subscription, resourceGroup) {
   const postgres = block('postgres');
   const protection = block('protection');
   const ledgerFile = /loadJsonContent\('([^']+)', '\$\.identities'\)/.exec(text)[1];
+  const monitoringFile = /^param monitoring = loadJsonContent\('([^']+)', '\$\.azure'\)/m.exec(text)?.[1];
   return {
     subscription,
     resourceGroup,
@@ -38,6 +39,7 @@ function readDeployment(paramsFile, env, subscription, resourceGroup) {
     deleteLock: field(protection, 'deleteLock') === 'true',
     keyVaultSoftDeleteDays: Number(field(protection, 'keyVaultSoftDeleteDays')),
     ledger: JSON.parse(readFileSync(join(dirname(paramsFile), ledgerFile), 'utf8')),
+    monitoring: monitoringFile ? JSON.parse(readFileSync(join(dirname(paramsFile), monitoringFile), 'utf8')).azure : null,
     keyVaultRecover: env.LAKEHOUSE_KEY_VAULT_RECOVER === 'true',
     deployedStorageGiB: Number(env.LAKEHOUSE_POSTGRES_DEPLOYED_STORAGE_GIB ?? '0'),
     kubeletPrincipalId: env.LAKEHOUSE_KUBELET_PRINCIPAL_ID,
@@ -82,6 +84,17 @@ function templateResources(d) {
     for (const g of identity.storageAccount) assign(account, identity.name, g.role);
     for (const g of identity.keyVault) assign(vault, identity.name, g.role);
     for (const g of identity.keyVaultSecrets ?? []) assign(`${vault}/secrets/${g.secret}`, identity.name, g.role);
+  }
+  if (d.monitoring) {
+    // modules/monitoring.bicep: workspace, Grafana (its identity reads the workspace), admins, action group, rule groups.
+    const workspace = `${rg}/Microsoft.Monitor/accounts/amw-${d.namePrefix}`;
+    const grafana = `${rg}/Microsoft.Dashboard/grafana/amg-${d.namePrefix.replace(/-/g, '').slice(0, 19)}`;
+    add(workspace, { type: 'Microsoft.Monitor/accounts' });
+    add(grafana, { type: 'Microsoft.Dashboard/grafana' });
+    assign(workspace, `grafana ${grafana}`, 'Monitoring Data Reader');
+    for (const group of d.monitoring.grafanaAdmins) assign(grafana, group, 'Grafana Admin');
+    add(`${rg}/Microsoft.Insights/actionGroups/ag-${d.namePrefix}`, { type: 'Microsoft.Insights/actionGroups' });
+    for (const g of d.monitoring.ruleGroups) add(`${rg}/Microsoft.AlertsManagement/prometheusRuleGroups/prg-${d.namePrefix}-${g.name}`, { type: 'Microsoft.AlertsManagement/prometheusRuleGroups' });
   }
   return { all, vault: { [vault]: {} }, server };
 }
