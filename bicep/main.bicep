@@ -79,7 +79,7 @@ param containers array
 @description('Required. Identities with their federated subjects and grants (identityType[] of types.bicep, from the ledger).')
 param identities array
 
-@description('Optional. Azure Monitor managed Prometheus, Managed Grafana, alert rule groups and their action group, from env/<env>.monitoring.json ($.azure: actionGroup, grafanaAdmins, clusterResourceId, clusterName, ruleGroups); empty: none.')
+@description('Optional. Azure Monitor managed Prometheus, Managed Grafana, alert rule groups and their action group, from env/<env>.monitoring.json ($.azure: actionGroup, grafanaAdmins, clusterResourceId, clusterName, ruleGroups, databaseServerName, metricAlerts); empty: none.')
 param monitoring object = {}
 
 /*** VARIABLES ***/
@@ -232,7 +232,13 @@ module monitor 'modules/monitoring.bicep' = if (!empty(monitoring)) {
     actionGroup: monitoring.actionGroup
     grafanaAdmins: monitoring.grafanaAdmins
     ruleGroups: monitoring.ruleGroups
+    databaseServerName: postgres.enabled ? monitoring.databaseServerName : ''
+    metricAlerts: monitoring.metricAlerts
   }
+  // The metric alerts are scoped to the server: it exists first.
+  dependsOn: [
+    database
+  ]
 }
 
 /*** OUTPUTS ***/

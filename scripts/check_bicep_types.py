@@ -142,6 +142,8 @@ class FileCheck:
         return props, None
 
     def check_object(self, types, node, value: dict, where: str, keywords=frozenset()):
+        # A property name that is not an identifier is quoted in Bicep ('odata.type'); pycep keeps the quotes.
+        value = {k[1:-1] if len(k) > 1 and k[0] == k[-1] == "'" else k: v for k, v in value.items()}
         props, additional = self.properties_of(types, node, value)
         for key, sub in value.items():
             if key in keywords:

@@ -47,6 +47,42 @@ describe('metrics endpoints', () => {
   });
 });
 
+describe('the Polaris database alert (an Azure Monitor metric alert: the image publishes no pool metrics)', () => {
+  it('counts with the pool size the chart writes and the replicas the environment runs, and links its runbook', () => {
+    for (const env of ['dev', 'prod']) {
+      const result = synthOne(env);
+      const [alert] = result.monitoring!.azure.metricAlerts;
+      const properties = objects(result).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'polaris')!.data['application.properties'];
+      const poolMaxSize = Number(/^quarkus\.datasource\.jdbc\.max-size=(\d+)$/m.exec(properties)![1]);
+      const replicas = (environments as any)[env].components.polaris.replicas;
+      const usage = (environments as any)[env].monitoring.thresholds?.polarisDbPoolUsage ?? 0.9;
+      expect(alert).toMatchObject({ name: 'PolarisDatabasePoolNearlyFull', metricName: 'active_connections', threshold: Math.ceil(replicas * poolMaxSize * usage) });
+      expect(result.monitoring!.azure.databaseServerName).toBe(`psql-${(environments as any)[env].azure.namePrefix}`);
+      const anchor = alert.description.split('#')[1];
+      const headings = [...readFileSync(join(root, 'docs', 'monitoring.md'), 'utf8').matchAll(/^### (.+)$/gm)].map((m) => m[1].toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+      expect(headings).toContain(anchor);
+    }
+  });
+
+  it('scales with Polaris: three replicas allow more connections before it fires', () => {
+    const three = synthVariant('dev', (e) => (e.components.polaris.replicas = 3));
+    const one = synthOne('dev');
+    expect(three.monitoring!.azure.metricAlerts[0].threshold).toBeGreaterThan(one.monitoring!.azure.metricAlerts[0].threshold);
+  });
+
+  it('is left out without Polaris', () => {
+    const without = synthVariant('dev', (e) => {
+      delete e.components.polaris;
+      delete e.components['kafka-connect'];
+      delete e.components.trino;
+      delete e.components.flink;
+    });
+    expect(without.errors.map((e) => e.message)).toEqual([]);
+    expect(without.monitoring!.azure.metricAlerts).toEqual([]);
+    expect(without.monitoring!.azure.databaseServerName).toBe('');
+  });
+});
+
 describe('alerts', () => {
   const readme = readFileSync(join(root, 'docs', 'monitoring.md'), 'utf8');
   for (const env of ['dev', 'prod']) {

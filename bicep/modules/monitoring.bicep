@@ -34,6 +34,12 @@ param grafanaAdmins array
 @description('Required. Prometheus rule groups from env/<env>.monitoring.json ({ name, interval, rules: [{ alert, expression, for?, severity, labels, annotations }] }).')
 param ruleGroups array
 
+@description('Optional. Name of the Polaris PostgreSQL flexible server in this resource group, which the metric alerts watch; empty: none.')
+param databaseServerName string = ''
+
+@description('Optional. Metric alerts on the database server from env/<env>.monitoring.json ({ name, metricNamespace, metricName, aggregation, operator, threshold, windowSize, severity, description }).')
+param metricAlerts array = []
+
 /*** VARIABLES ***/
 
 // Managed Grafana names are 2-23 letters, digits and hyphens, ending in a letter or digit;
@@ -150,6 +156,43 @@ resource prometheusRuleGroups 'Microsoft.AlertsManagement/prometheusRuleGroups@2
         timeToResolve: 'PT10M'
       }
     }]
+  }
+}]
+
+// Platform metrics of the server (Azure Monitor), for what Polaris's image does not publish.
+resource databaseAlerts 'Microsoft.Insights/metricAlerts@2018-03-01' = [for alert in (empty(databaseServerName) ? [] : metricAlerts): {
+  name: 'ma-${namePrefix}-${alert.name}'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: alert.description
+    severity: alert.severity
+    enabled: true
+    scopes: [
+      resourceId('Microsoft.DBforPostgreSQL/flexibleServers', databaseServerName)
+    ]
+    evaluationFrequency: 'PT1M'
+    windowSize: alert.windowSize
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: alert.name
+          metricNamespace: alert.metricNamespace
+          metricName: alert.metricName
+          timeAggregation: alert.aggregation
+          operator: alert.operator
+          threshold: alert.threshold
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: [
+      {
+        actionGroupId: alerts.id
+      }
+    ]
   }
 }]
 

@@ -207,18 +207,6 @@ export function ruleGroups(ctx: AlertContext): RuleGroup[] {
           runbook: 'Polaris errors',
           metrics: ['http_server_requests_seconds_count'],
         },
-        {
-          // Agroal datasource metrics (quarkus.datasource.metrics.enabled).
-          alert: 'PolarisDatabasePoolExhausted',
-          expr:
-            'max by (namespace, pod) (agroal_active_count{namespace="polaris"} / (agroal_active_count{namespace="polaris"} + agroal_available_count{namespace="polaris"}))' +
-            ` >= ${t.polarisDbPoolUsage} or max by (namespace, pod) (agroal_awaiting_count{namespace="polaris"}) > 0`,
-          forMinutes: 5,
-          severity: 'critical',
-          summary: 'Polaris pod {{ $labels.pod }} is out of database connections',
-          runbook: 'Polaris database pool exhausted',
-          metrics: ['agroal_active_count', 'agroal_available_count', 'agroal_awaiting_count'],
-        },
       ],
     });
   }

@@ -66,10 +66,8 @@ const COMPONENT_PANELS: Record<string, { title: string; panels: PanelSpec[] }> =
     title: 'Polaris',
     panels: [
       ts('Catalog requests by status', 'reqps', ['http_server_requests_seconds_count'], { expr: 'sum by (status) (rate(http_server_requests_seconds_count{namespace="polaris"}[5m]))', legend: '{{status}}' }),
-      ts('Database pool', 'short', ['agroal_active_count', 'agroal_available_count', 'agroal_awaiting_count'],
-        { expr: 'sum(agroal_active_count{namespace="polaris"})', legend: 'active' },
-        { expr: 'sum(agroal_available_count{namespace="polaris"})', legend: 'available' },
-        { expr: 'sum(agroal_awaiting_count{namespace="polaris"})', legend: 'awaiting' }),
+      ts('Mean request time', 's', ['http_server_requests_seconds_sum', 'http_server_requests_seconds_count'],
+        { expr: 'sum(rate(http_server_requests_seconds_sum{namespace="polaris"}[5m])) / sum(rate(http_server_requests_seconds_count{namespace="polaris"}[5m]))', legend: 'mean' }),
     ],
   },
   warpstream: {

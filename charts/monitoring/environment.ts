@@ -1,4 +1,5 @@
 import type { Environment } from '../components';
+import { POLARIS_DB_POOL_MAX_SIZE, postgresServerName } from '../polaris/constants';
 import { monitoringJson, MonitoringInput, MonitoringJson } from './index';
 
 /** Where the runbooks (docs/monitoring.md) of the environment's revision are browsed, for the alerts' links. */
@@ -11,6 +12,7 @@ export function runbooksUrl(repoURL: string, revision: string): string {
 export function monitoringInput(env: Environment): MonitoringInput | undefined {
   if (!env.monitoring) return undefined;
   const components = env.components as Record<string, unknown>;
+  const polaris = components.polaris as { replicas: number } | undefined;
   const sinks = (components['kafka-connect'] as { sinks?: { commitIntervalSeconds: number }[] } | undefined)?.sinks ?? [];
   return {
     env: env.name,
@@ -23,6 +25,7 @@ export function monitoringInput(env: Environment): MonitoringInput | undefined {
       name: env.azure.aks.clusterName,
     },
     runbooksUrl: runbooksUrl(env.gitops.repoURL, env.gitops.targetRevision),
+    database: polaris && { serverName: postgresServerName({ env }), polarisReplicas: polaris.replicas, poolMaxSize: POLARIS_DB_POOL_MAX_SIZE },
   };
 }
 

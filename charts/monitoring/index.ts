@@ -1,6 +1,7 @@
 import { buildDashboard, dashboardSpecs } from './dashboards';
 import { prometheusRuleFile, ruleGroups, RuleGroup, runbookAnchor, AZURE_SEVERITY } from './alerts';
 import type { MonitoringSettings } from './settings';
+import { AzureMetricAlert, databaseAlerts } from './metric-alerts';
 
 export { monitoringSettings } from './settings';
 export type { MonitoringSettings } from './settings';
@@ -14,6 +15,9 @@ export interface MonitoringJson {
     readonly clusterResourceId: string;
     readonly clusterName: string;
     readonly ruleGroups: readonly AzureRuleGroup[];
+    /** The Polaris PostgreSQL server the metric alerts watch ('' without Polaris). */
+    readonly databaseServerName: string;
+    readonly metricAlerts: readonly AzureMetricAlert[];
   };
   /** Dashboard models by uid. */
   readonly dashboards: Record<string, unknown>;
@@ -43,6 +47,8 @@ export interface MonitoringInput {
   readonly connectCommitIntervalSeconds?: number;
   /** The AKS cluster the rule groups evaluate for. */
   readonly cluster: { readonly resourceId: string; readonly name: string };
+  /** The Polaris database, when the environment deploys Polaris. */
+  readonly database?: { readonly serverName: string; readonly polarisReplicas: number; readonly poolMaxSize: number };
   /** Where the runbooks are browsed: `<repo>/blob/<revision>/docs/monitoring.md`. */
   readonly runbooksUrl: string;
 }
@@ -78,6 +84,8 @@ export function monitoringJson(input: MonitoringInput): MonitoringJson {
         annotations: { summary: r.summary, runbook_url: `${input.runbooksUrl}${runbookAnchor(r.runbook)}` },
       })),
     })),
+    databaseServerName: input.database?.serverName ?? '',
+    metricAlerts: input.database ? databaseAlerts({ thresholds: input.settings.thresholds, runbooksUrl: input.runbooksUrl, ...input.database }) : [],
     },
     dashboards: Object.fromEntries(dashboardSpecs(groups).map((spec) => [`lakehouse-${input.env}-${spec.component}`, buildDashboard(input.env, spec)])),
   };

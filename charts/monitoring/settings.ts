@@ -17,7 +17,7 @@ export const thresholdsSchema = z.strictObject({
   trinoFailedQueryRatio: z._default(ratio, 0.1),
   /** PolarisErrors: share of catalog requests answered 5xx over 10 minutes. */
   polarisErrorRatio: z._default(ratio, 0.05),
-  /** PolarisDatabasePoolExhausted: active / maximum connections of the Agroal pool. */
+  /** PolarisDatabasePoolNearlyFull: the server's connections / what the Polaris pods' pools may open. */
   polarisDbPoolUsage: z._default(ratio, 0.9),
   /** WarpStreamLatencyHigh: p99 produce or fetch latency of the agents, milliseconds. */
   warpstreamLatencyMs: z._default(integer(10, 60_000), 2000),

@@ -30,7 +30,13 @@ export const polarisKeyVaultSecrets = {
  */
 export const POLARIS_DATABASE = { login: 'polarisadmin', serverLogin: 'polaris', name: 'polaris' } as const;
 
+/**
+ * Connections each Polaris pod's pool may open (`quarkus.datasource.jdbc.max-size`, Quarkus's
+ * default, written out because the database alert counts with it).
+ */
+export const POLARIS_DB_POOL_MAX_SIZE = 20;
+
 /** Name of the PostgreSQL flexible server Bicep creates (bicep/main.bicep, postgresServerName). */
-export function postgresServerName(platform: Platform): string {
-  return `psql-${platform.env.azure.namePrefix}`;
+export function postgresServerName({ env }: Pick<Platform, 'env'>): string {
+  return `psql-${env.azure.namePrefix}`;
 }

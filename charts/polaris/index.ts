@@ -11,7 +11,7 @@ import { KeyVaultSecret } from '../lib/secrets';
 import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisJobs, QUARKUS_PASSWORD_FROM_ENV } from './jobs';
-import { POLARIS, POLARIS_DATABASE, polarisKeyVaultSecrets, postgresServerName } from './constants';
+import { POLARIS, POLARIS_DATABASE, POLARIS_DB_POOL_MAX_SIZE, polarisKeyVaultSecrets, postgresServerName } from './constants';
 import { PolarisServerLogin } from './server-login';
 import { PolarisSettings } from './settings';
 
@@ -92,6 +92,7 @@ export class PolarisChart extends PlatformChart {
       'polaris.persistence.type': 'relational-jdbc',
       'quarkus.datasource.jdbc.url': jdbcUrl,
       'quarkus.datasource.username': POLARIS_DATABASE.serverLogin,
+      'quarkus.datasource.jdbc.max-size': String(POLARIS_DB_POOL_MAX_SIZE),
       'polaris.realm-context.type': 'default',
       'polaris.realm-context.realms': settings.realm,
       'polaris.realm-context.require-header': String(settings.requireRealmHeader),

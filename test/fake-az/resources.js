@@ -94,6 +94,7 @@ function templateResources(d) {
     assign(workspace, `grafana ${grafana}`, 'Monitoring Data Reader');
     for (const group of d.monitoring.grafanaAdmins) assign(grafana, group, 'Grafana Admin');
     add(`${rg}/Microsoft.Insights/actionGroups/ag-${d.namePrefix}`, { type: 'Microsoft.Insights/actionGroups' });
+    if (d.postgres && d.monitoring.databaseServerName) for (const a of d.monitoring.metricAlerts) add(`${rg}/Microsoft.Insights/metricAlerts/ma-${d.namePrefix}-${a.name}`, { type: 'Microsoft.Insights/metricAlerts', scope: `${rg}/Microsoft.DBforPostgreSQL/flexibleServers/${d.monitoring.databaseServerName}` });
     for (const g of d.monitoring.ruleGroups) add(`${rg}/Microsoft.AlertsManagement/prometheusRuleGroups/prg-${d.namePrefix}-${g.name}`, { type: 'Microsoft.AlertsManagement/prometheusRuleGroups' });
   }
   return { all, vault: { [vault]: {} }, server };

@@ -99,20 +99,6 @@ export const ALERT_CASES = {
       ['http_server_requests_seconds_count{namespace="polaris",status="200",uri="/api/catalog/v1/config"}', '0+100x30'],
     ],
   },
-  PolarisDatabasePoolExhausted: {
-    at: '10m',
-    labels: { namespace: 'polaris', pod: 'polaris-0' },
-    fire: [
-      ['agroal_active_count{namespace="polaris",pod="polaris-0",datasource="default"}', '20x20'],
-      ['agroal_available_count{namespace="polaris",pod="polaris-0",datasource="default"}', '0x20'],
-      ['agroal_awaiting_count{namespace="polaris",pod="polaris-0",datasource="default"}', '3x20'],
-    ],
-    quiet: [
-      ['agroal_active_count{namespace="polaris",pod="polaris-0",datasource="default"}', '1x20'],
-      ['agroal_available_count{namespace="polaris",pod="polaris-0",datasource="default"}', '19x20'],
-      ['agroal_awaiting_count{namespace="polaris",pod="polaris-0",datasource="default"}', '0x20'],
-    ],
-  },
   WarpStreamAgentDown: {
     at: '10m',
     labels: { namespace: 'warpstream', pod: 'warpstream-agent-0' },

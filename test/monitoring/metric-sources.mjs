@@ -22,9 +22,7 @@ export const NOT_RUN_HERE = {
   kafka_connect_sink_task_offset_commit_completion_total: 'Kafka Connect: as above; sink-task-metrics offset-commit-completion-total',
   kafka_connect_sink_task_sink_record_read_total: 'Kafka Connect: as above; sink-task-metrics sink-record-read-total',
   http_server_requests_seconds_count: 'Polaris 1.7.0 (Quarkus Micrometer): the server needs PostgreSQL and Azure, not run here',
-  agroal_active_count: 'Polaris 1.7.0 Agroal pool: not run here; published only if the image was built with datasource metrics',
-  agroal_available_count: 'Polaris 1.7.0 Agroal pool: as above',
-  agroal_awaiting_count: 'Polaris 1.7.0 Agroal pool: as above',
+  http_server_requests_seconds_sum: 'Polaris 1.7.0 (Quarkus Micrometer): as above',
   externalsecret_status_condition: 'External Secrets Operator 2.9.0: a Kubernetes controller, not run here; external-secrets.io "Metrics"',
   certmanager_certificate_expiration_timestamp_seconds: 'cert-manager v1.19.6: a Kubernetes controller, not run here; cert-manager "Prometheus metrics"',
 };
