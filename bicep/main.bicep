@@ -226,7 +226,6 @@ module monitor 'modules/monitoring.bicep' = if (!empty(monitoring)) {
     namePrefix: namePrefix
     location: location
     tags: tags
-    publicNetworkAccess: network.publicNetworkAccess
     clusterResourceId: monitoring.clusterResourceId
     clusterName: monitoring.clusterName
     actionGroup: monitoring.actionGroup

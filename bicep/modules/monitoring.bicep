@@ -1,7 +1,5 @@
 metadata description = 'Operating the platform: an Azure Monitor workspace (managed Prometheus), Azure Managed Grafana reading it, an action group named by the environment and the Prometheus alert rule groups synth generates. The cluster is connected by npm run deploy (az aks update --enable-azure-monitor-metrics), which creates the data collection endpoint, rule and association.'
 
-import { publicNetworkAccessType } from '../types.bicep'
-
 /*** PARAMETERS ***/
 
 @description('Required. Environment name, as in environments/<name>.ts.')
@@ -15,9 +13,6 @@ param location string
 
 @description('Optional. Tags.')
 param tags object = {}
-
-@description('Required. Public network access of the workspace and Grafana, as for the other resources of the environment.')
-param publicNetworkAccess publicNetworkAccessType
 
 @description('Required. Resource ID of the AKS cluster the rule groups evaluate for.')
 param clusterResourceId string
@@ -48,12 +43,19 @@ var grafanaName = 'amg-${take(replace(namePrefix, '-', ''), 19)}'
 
 /*** RESOURCES ***/
 
+// The query endpoints of the workspace and Grafana stay public, behind Entra ID (Grafana has no
+// API keys; the workspace answers only identities with Monitoring Data Reader), in every
+// environment: with public access off, Grafana would need a managed private endpoint to the
+// workspace, people a private endpoint to Grafana, and the deploy's dashboard import a runner
+// in the VNet (learn.microsoft.com, "Use private endpoints for Managed Prometheus and Azure
+// Monitor workspace"). That path is not built; docs/monitoring.md says so. The cluster's
+// metrics reach the workspace through the data collection endpoint az aks update creates.
 resource workspace 'Microsoft.Monitor/accounts@2025-10-03' = {
   name: 'amw-${namePrefix}'
   location: location
   tags: tags
   properties: {
-    publicNetworkAccess: publicNetworkAccess
+    publicNetworkAccess: 'Enabled'
   }
 }
 
@@ -69,7 +71,7 @@ resource grafana 'Microsoft.Dashboard/grafana@2025-08-01' = {
   }
   properties: {
     grafanaMajorVersion: '11'
-    publicNetworkAccess: publicNetworkAccess
+    publicNetworkAccess: 'Enabled'
     // No API keys and no automatic admin for whoever deploys: access is the role assignments below.
     apiKey: 'Disabled'
     creatorCanAdmin: 'Disabled'
