@@ -7,7 +7,6 @@ import type { Platform } from './lib/platform';
 import { FlinkChart } from './flink';
 import { flinkSettings } from './flink/settings';
 import { KafkaConnectChart } from './kafka-connect';
-import { monitoringSettings } from './monitoring/settings';
 import { kafkaConnectSettings } from './kafka-connect/settings';
 import { PolarisChart } from './polaris';
 import { polarisSettings } from './polaris/settings';
@@ -102,8 +101,6 @@ const componentSettings = Object.fromEntries(components.map((c: ComponentDefinit
 export const environmentSchema = z.strictObject({
   ...baseEnvironmentShape,
   components: z.strictObject(componentSettings),
-  /** Azure Monitor managed Prometheus, Managed Grafana, alerts and dashboards (README, "Operating it"); none when absent. */
-  monitoring: z.optional(monitoringSettings),
 });
 
 export type EnvironmentInput = z.input<typeof environmentSchema>;

@@ -37,6 +37,15 @@ describe('metrics endpoints', () => {
     });
   }
 
+  it('an environment without monitoring has no PodMonitor (its cluster has no such kind) and no scraper policy', () => {
+    const without = synthVariant('dev', (e) => delete e.monitoring);
+    expect(without.errors.map((e) => e.message)).toEqual([]);
+    const all = objects(without);
+    expect(all.filter((o) => o.kind === 'PodMonitor')).toEqual([]);
+    expect(all.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-metrics'))).toEqual([]);
+    expect(without.monitoring).toBeUndefined();
+  });
+
   it('Polaris is scraped on its management port at /q/metrics, Flink on the reporter port', () => {
     const all = objects(synthOne('dev'));
     const endpoint = (name: string) => all.find((o) => o.kind === 'PodMonitor' && o.metadata.name === name)!.spec.podMetricsEndpoints[0];

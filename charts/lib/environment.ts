@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { operatorNamespaces, workloadNamespaces } from './namespaces';
 import { networkSchema } from './network';
 import { integer, pattern, rules } from './validation';
+import { monitoringSettings } from '../monitoring/settings';
 
 const platformNamespaces: string[] = [...Object.values(workloadNamespaces), ...Object.values(operatorNamespaces)].sort();
 
@@ -89,6 +90,8 @@ export const baseEnvironmentShape = {
   protection: protectionSchema,
   gitops: gitopsSchema,
   operators: operatorsSchema,
+  /** Azure Monitor managed Prometheus, Managed Grafana, alerts and dashboards (docs/monitoring.md); none when absent. */
+  monitoring: z.optional(monitoringSettings),
 };
 
 const baseEnvironmentSchema = z.strictObject(baseEnvironmentShape);

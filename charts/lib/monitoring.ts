@@ -1,5 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { PlatformChart } from './chart';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitor-azmonitoring.coreos.com';
 
 /**
@@ -85,7 +87,13 @@ export class MetricsEndpoint extends Construct {
   }
 }
 
-/** Declares a metrics endpoint of a component; see {@link MetricsEndpoint}. */
-export function exposeMetrics(scope: Construct, options: MetricsEndpointOptions): MetricsEndpoint {
+/**
+ * Declares a metrics endpoint of a component; see {@link MetricsEndpoint}. Only in an environment
+ * with `monitoring`: the PodMonitor kind exists once the metrics add-on is on (npm run deploy
+ * turns it on for such environments), and a kind the cluster lacks fails the whole sync.
+ */
+export function exposeMetrics(scope: Construct, options: MetricsEndpointOptions): MetricsEndpoint | undefined {
+  const chart: Chart = Chart.of(scope);
+  if (chart instanceof PlatformChart && !(chart as PlatformChart).platform.env.monitoring) return undefined;
   return new MetricsEndpoint(scope, `${options.name}-metrics`, options);
 }
