@@ -16,6 +16,9 @@ case $what in
   all) wanted=(promtool prometheus) ;;
   *) echo "usage: prometheus-tools.sh [promtool|prometheus|all]" >&2; exit 2 ;;
 esac
+# One build at a time: the checks run concurrently, and two may ask for the tools at once.
+exec 9>"$dir/.lock"
+flock 9
 missing=()
 for cmd in "${wanted[@]}"; do [ -x "$dir/$cmd" ] || missing+=("github.com/prometheus/prometheus/cmd/$cmd@$version"); done
 if [ ${#missing[@]} -gt 0 ]; then
