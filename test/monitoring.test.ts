@@ -17,7 +17,18 @@ describe('metrics endpoints', () => {
       const all = objects(synthOne(env));
       const monitors = all.filter((o) => o.kind === 'PodMonitor');
       expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(
-        ['flink/flink-orders', 'flink/flink-session', 'kafka-connect/lakehouse-connect', 'polaris/polaris', 'warpstream/warpstream-agent', 'warpstream/warpstream-schema-registry'].filter(
+        [
+          'cert-manager/cert-manager',
+          'external-secrets/external-secrets',
+          'flink-operator/flink-kubernetes-operator',
+          'flink/flink-orders',
+          'flink/flink-session',
+          'kafka-connect/lakehouse-connect',
+          'polaris/polaris',
+          'strimzi/strimzi-kafka-operator',
+          'warpstream/warpstream-agent',
+          'warpstream/warpstream-schema-registry',
+        ].filter(
           (m) => env === 'dev' || all.some((o) => `${o.metadata.namespace}/${o.metadata.name}` === m),
         ),
       );
