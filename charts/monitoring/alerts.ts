@@ -257,7 +257,9 @@ export function ruleGroups(ctx: AlertContext): RuleGroup[] {
       },
       {
         alert: 'CertificateExpiresSoon',
-        expr: `min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds - time()) < ${t.certificateExpiryDays * 86400}`,
+        // The collector reports 0 for a Certificate not issued yet (cert-manager v1.19.6
+        // internal/collectors/certificate_collector.go, updateCertificateExpiry): not an expiry.
+        expr: `min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds > 0) - time() < ${t.certificateExpiryDays * 86400}`,
         forMinutes: 60,
         severity: 'warning',
         summary: `Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }} (threshold ${t.certificateExpiryDays} days)`,
