@@ -126,6 +126,14 @@ describe.each(envNames)('%s: operator metrics are scraped where the pinned chart
     expect(containerPorts(deployment, release).map((p) => p.port)).toContain(endpoint.portNumber);
   });
 
+  it('syncs after the operator Applications that create its namespaces, in the project that allows them', () => {
+    const wave = (app: string) => Number(find(synthOne(env), 'Application', `${env}-${app}`).metadata.annotations['argocd.argoproj.io/sync-wave']);
+    for (const op of helmOperators) expect(wave('operator-metrics')).toBeGreaterThan(wave(op.name));
+    const project = find(synthOne(env), 'AppProject', `${env}-lakehouse`);
+    expect(find(synthOne(env), 'Application', `${env}-operator-metrics`).spec.project).toBe(`${env}-lakehouse`);
+    for (const op of helmOperators) expect(project.spec.destinations.map((d: any) => d.namespace)).toContain(op.namespace);
+  });
+
   it('the charts render no monitoring.coreos.com monitors of their own', () => {
     const values = (name: string) => find(synthOne(env), 'Application', `${env}-${name}`).spec.source.helm.valuesObject;
     expect(values('cert-manager').prometheus).toEqual({ enabled: true, servicemonitor: { enabled: false }, podmonitor: { enabled: false } });

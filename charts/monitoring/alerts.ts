@@ -266,6 +266,17 @@ export function ruleGroups(ctx: AlertContext): RuleGroup[] {
         runbook: 'Certificate expires soon',
         metrics: ['certmanager_certificate_expiration_timestamp_seconds'],
       },
+      {
+        // `namespace` is the watched namespace of the resource (strimzi-kafka-operator 1.2.0
+        // operator-common MetricsHolder, reconciliations.failed tagged kind, namespace, selector).
+        alert: 'StrimziReconciliationsFailing',
+        expr: 'sum by (namespace, kind) (increase(strimzi_reconciliations_failed_total[15m])) > 0',
+        forMinutes: 15,
+        severity: 'warning',
+        summary: 'Strimzi keeps failing to reconcile {{ $labels.kind }} resources in {{ $labels.namespace }}',
+        runbook: 'Strimzi reconciliations failing',
+        metrics: ['strimzi_reconciliations_failed_total'],
+      },
     ],
   });
   return groups;

@@ -26,7 +26,9 @@ export class OperatorMetricsChart extends PlatformChart {
     super(scope, platform, { component: 'operator-metrics', syncWave: syncWaves.operatorMetrics });
     for (const op of helmOperators) {
       const { selector, port } = OPERATOR_METRICS[op.name as keyof typeof OPERATOR_METRICS];
-      exposeMetrics(this, { name: op.name, namespace: op.namespace, selector: { ...selector }, port, labels: recommendedLabels(op.name, 'monitoring') });
+      // Their metrics name the namespace of the object they report on (an ExternalSecret, a
+      // Certificate, a Kafka Connect cluster): that label must survive the scrape.
+      exposeMetrics(this, { name: op.name, namespace: op.namespace, selector: { ...selector }, port, labels: recommendedLabels(op.name, 'monitoring'), honorLabels: true });
     }
     new k8s.KubeNetworkPolicy(this, 'flink-operator-webhook', {
       metadata: {

@@ -137,4 +137,11 @@ export const ALERT_CASES = {
       ['certmanager_certificate_expiration_timestamp_seconds{namespace="flink-operator",name="pending"}', '0x100'],
     ],
   },
+  StrimziReconciliationsFailing: {
+    at: '40m',
+    labels: { namespace: 'kafka-connect', kind: 'KafkaConnect' },
+    // One more failed reconciliation every two minutes (the operator retries every 2 minutes by default).
+    fire: [['strimzi_reconciliations_failed_total{namespace="kafka-connect",kind="KafkaConnect",selector=""}', '0+0.5x60']],
+    quiet: [['strimzi_reconciliations_failed_total{namespace="kafka-connect",kind="KafkaConnect",selector=""}', '3x60']],
+  },
 };
