@@ -48,6 +48,9 @@ node test/flink/publish-job.mjs
 step "Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet"
 node test/monitoring/promtool.mjs bicep/env
 
+step "Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read"
+node test/monitoring/strimzi/check.mjs bicep/env
+
 step "Metric names: a real Prometheus v0.316.0 scrapes Trino 476 booted from dist/; every name the alerts and panels take from Trino is there, and TrinoWorkersMissing goes pending"
 node --no-warnings test/monitoring/coverage.mjs dist dev
 

@@ -51,7 +51,7 @@ export const REGISTERED_AT_TAG = {
   strimzi_reconciliations_failed_total: {
     repo: 'strimzi/strimzi-kafka-operator',
     tag: '1.2.0',
-    file: 'operator-common/src/main/java/io/strimzi/operator/common/metrics/MetricsHolder.java (strimzi.reconciliations.failed, a Micrometer counter: _total in Prometheus, as the 1.2.0 Grafana dashboard strimzi-operators.json reads it; tags MetricsUtils.getRequiredMetricTags)',
+    file: 'operator-common/src/main/java/io/strimzi/operator/common/metrics/MetricsHolder.java (strimzi.reconciliations.failed, a Micrometer counter; tags MetricsUtils.getRequiredMetricTags). Its Prometheus name and labels are proven by test/monitoring/strimzi/check.mjs with the real Micrometer 1.16.6 registry Strimzi 1.2.0 builds with',
     labels: ['kind', 'namespace', 'selector'],
     scrapedBy: 'strimzi/strimzi-kafka-operator',
   },
