@@ -7,6 +7,7 @@ import { PlatformChart } from './lib/chart';
 import { Platform } from './lib/platform';
 import { NamespacesChart } from './platform/namespaces';
 import { OperatorBudgetsChart } from './platform/operator-budgets';
+import { OperatorMetricsChart } from './platform/operator-metrics';
 import { SecretStoreChart } from './platform/secret-store';
 
 export interface EnvironmentAppProps {
@@ -20,7 +21,7 @@ export interface EnvironmentAppProps {
 export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; platform: Platform; charts: PlatformChart[] } {
   const app = new App({ outdir: '.build/unused' });
   const platform = new Platform(props);
-  const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
+  const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform), new OperatorMetricsChart(app, platform)];
   if (props.env.operators.highAvailability) charts.push(new OperatorBudgetsChart(app, platform));
   const built = new BuiltCharts();
   // Every component is built even when one fails, so that one run reports every problem.

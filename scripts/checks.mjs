@@ -34,6 +34,7 @@ const REAL_PROGRAMS_AND_SCANNERS = [
   ['Flink: every configuration key the charts write exists in Flink 1.20.0 (its jars) or the operator 1.15.0, none deprecated', 'maven', 'node test/flink/check.mjs dist'],
   ['Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)', 'maven', 'node test/flink/publish-job.mjs'],
   ['Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet', 'prometheus', 'node test/monitoring/promtool.mjs bicep/env'],
+  ["Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read", 'maven', 'node test/monitoring/strimzi/check.mjs bicep/env'],
   [
     'Metric names: a real Prometheus v0.316.0 scrapes Trino 476 booted from dist/; every name the alerts and panels take from Trino is there, and TrinoWorkersMissing goes pending',
     'trino',

@@ -7,7 +7,7 @@ import type { AzCall } from '../scripts/azure/round-trip';
 // @ts-expect-error plain ESM helpers shared with the real-program checks
 import { usedMetricNames } from './e2e/prometheus.mjs';
 // @ts-expect-error plain ESM list
-import { NOT_RUN_HERE, PROMETHEUS_OWN, SCRAPED } from './monitoring/metric-sources.mjs';
+import { NOT_RUN_HERE, PROMETHEUS_OWN, REGISTERED_AT_TAG, SCRAPED } from './monitoring/metric-sources.mjs';
 import { environments } from '../environments';
 import { errorsOf, objects, root, synthOne, synthVariant } from './helpers';
 
@@ -17,7 +17,18 @@ describe('metrics endpoints', () => {
       const all = objects(synthOne(env));
       const monitors = all.filter((o) => o.kind === 'PodMonitor');
       expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(
-        ['flink/flink-orders', 'flink/flink-session', 'kafka-connect/lakehouse-connect', 'polaris/polaris', 'warpstream/warpstream-agent', 'warpstream/warpstream-schema-registry'].filter(
+        [
+          'cert-manager/cert-manager',
+          'external-secrets/external-secrets',
+          'flink-operator/flink-kubernetes-operator',
+          'flink/flink-orders',
+          'flink/flink-session',
+          'kafka-connect/lakehouse-connect',
+          'polaris/polaris',
+          'strimzi/strimzi-kafka-operator',
+          'warpstream/warpstream-agent',
+          'warpstream/warpstream-schema-registry',
+        ].filter(
           (m) => env === 'dev' || all.some((o) => `${o.metadata.namespace}/${o.metadata.name}` === m),
         ),
       );
@@ -110,10 +121,32 @@ describe('alerts', () => {
 
     it(`${env}: every metric an alert or a panel reads is scraped here or listed with the reason it cannot be`, () => {
       const scraped = new Set(Object.values(SCRAPED).flatMap((s: any) => s.names));
-      const unlisted = [...usedMetricNames(monitoring).keys()].filter((n) => !scraped.has(n) && !(n in NOT_RUN_HERE) && !(n in PROMETHEUS_OWN));
+      const unlisted = [...usedMetricNames(monitoring).keys()].filter((n) => !scraped.has(n) && !(n in NOT_RUN_HERE) && !(n in PROMETHEUS_OWN) && !(n in REGISTERED_AT_TAG));
       expect(unlisted).toEqual([]);
     });
   }
+
+  it('the operators\' metrics are read with labels their pinned release registers, and keep their namespace label', () => {
+    const monitoring = synthOne('prod').monitoring!;
+    const all = objects(synthOne('prod'));
+    const expressions = [
+      ...monitoring.azure.ruleGroups.flatMap((g) => g.rules.map((r) => r.expression)),
+      ...Object.values(monitoring.dashboards).flatMap((d: any) => (d.panels ?? []).flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr ?? ''))),
+    ];
+    for (const [name, source] of Object.entries(REGISTERED_AT_TAG) as [string, { labels: string[]; scrapedBy: string }][]) {
+      const using = expressions.filter((e) => new RegExp(`\\b${name}\\b`).test(e));
+      expect(using.length, `${name} is read by an alert or a panel`).toBeGreaterThan(0);
+      for (const expr of using) {
+        const matchers = [...expr.matchAll(new RegExp(`${name}\\{([^}]*)\\}`, 'g'))].flatMap((m) => [...m[1].matchAll(/(\w+)\s*[=!~]/g)].map((l) => l[1]));
+        const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) => m[1].split(',').map((l: string) => l.trim()));
+        expect([...matchers, ...grouped].filter((l) => !source.labels.includes(l)), `${name} in ${expr}`).toEqual([]);
+      }
+      const [namespace, monitorName] = source.scrapedBy.split('/');
+      const monitor = all.find((o) => o.kind === 'PodMonitor' && o.metadata.namespace === namespace && o.metadata.name === monitorName)!;
+      expect(monitor, source.scrapedBy).toBeDefined();
+      if (source.labels.includes('namespace')) expect(monitor.spec.podMetricsEndpoints[0].honorLabels, `${source.scrapedBy} honours ${name}'s namespace`).toBe(true);
+    }
+  });
 
   it('thresholds come from the environment', () => {
     const result = synthVariant('dev', (env) => {

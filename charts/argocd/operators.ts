@@ -30,6 +30,33 @@ const mutatingWebhookCaBundle = { group: 'admissionregistration.k8s.io', kind: '
 export const FLINK_OPERATOR_SELECTOR = { 'app.kubernetes.io/name': 'flink-kubernetes-operator' } as const;
 
 /**
+ * Where each operator's controller serves Prometheus metrics, at the pinned chart version: the
+ * pods' labels and the container port, as the chart's deployment template renders them for our
+ * release names (test/operator-metrics.test.ts reads them from the pinned templates). Scraped by
+ * charts/platform/operator-metrics.ts; the charts' own ServiceMonitors/PodMonitors stay off.
+ */
+export const OPERATOR_METRICS = {
+  // cert-manager v1.19.6 templates/deployment.yaml: pod labels; port 9402 `http-metrics`
+  // (the controller's default --metrics-listen-address 0.0.0.0:9402).
+  'cert-manager': {
+    selector: { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/instance': 'cert-manager', 'app.kubernetes.io/component': 'controller' },
+    port: 9402,
+  },
+  // external-secrets chart 2.9.0 templates/deployment.yaml: `external-secrets.selectorLabels`;
+  // `--metrics-addr=:{{ .Values.metrics.listen.port }}`, port `metrics`, plain HTTP unless metrics.listen.secure.
+  'external-secrets': {
+    selector: { 'app.kubernetes.io/name': 'external-secrets', 'app.kubernetes.io/instance': 'external-secrets' },
+    port: 8080,
+  },
+  // flink-kubernetes-operator 1.15.0: the container port `metrics` exists only when values
+  // `metrics.port` is set; the Prometheus reporter listens there (docs operations/metrics-logging.md).
+  'flink-kubernetes-operator': { selector: FLINK_OPERATOR_SELECTOR, port: 9999 },
+  // strimzi-kafka-operator 1.2.0 templates/060-Deployment-strimzi-cluster-operator.yaml: pod
+  // labels; port 8080 `http`, which serves /metrics (cluster-operator Main.startHealthServer).
+  'strimzi-kafka-operator': { selector: { name: 'strimzi-cluster-operator', 'strimzi.io/kind': 'cluster-operator' }, port: 8080 },
+} as const satisfies Record<string, { selector: Record<string, string>; port: number }>;
+
+/**
  * The operator's own configuration, appended to the chart's defaults (values
  * `defaultConfiguration.append: true`). The first two lines repeat the chart's default
  * overrides, which setting this value replaces. Keys: flink-kubernetes-operator 1.15.0
@@ -39,6 +66,10 @@ const flinkOperatorConf = (ha: boolean) =>
   [
     'kubernetes.operator.reconcile.interval: 15 s',
     'kubernetes.operator.observer.progress-check.interval: 5 s',
+    // The operator hands kubernetes.operator.metrics.* to its metric registry as metrics.*
+    // (1.15.0 OperatorMetricUtils.createMetricConfig); the Prometheus reporter ships in its image.
+    'kubernetes.operator.metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory',
+    `kubernetes.operator.metrics.reporter.prom.port: ${OPERATOR_METRICS['flink-kubernetes-operator'].port}`,
     ...(ha ? ['kubernetes.operator.leader-election.enabled: true', 'kubernetes.operator.leader-election.lease-name: flink-operator-lease'] : []),
     '',
   ].join('\n');
@@ -62,6 +93,8 @@ export const helmOperators: readonly HelmOperator[] = [
       podDisruptionBudget: pdb(env),
       webhook: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
       cainjector: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
+      // Metrics on; the chart's monitors would be monitoring.coreos.com objects the AKS add-on does not read.
+      prometheus: { enabled: true, servicemonitor: { enabled: false }, podmonitor: { enabled: false } },
     }),
     // The CA injector writes caBundle into cert-manager's own webhooks (chart templates
     // webhook-validating-webhook.yaml and webhook-mutating-webhook.yaml carry inject-ca-from-secret).
@@ -84,6 +117,9 @@ export const helmOperators: readonly HelmOperator[] = [
       podDisruptionBudget: pdb(env),
       webhook: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
       certController: { replicaCount: replicas(env), podDisruptionBudget: pdb(env) },
+      metrics: { listen: { port: OPERATOR_METRICS['external-secrets'].port } },
+      // One switch for the controller's, webhook's and cert controller's ServiceMonitors (templates/servicemonitor.yaml).
+      serviceMonitor: { enabled: false },
     }),
     // ESO's cert controller writes the CA bundle into its ValidatingWebhookConfiguration. Chart
     // 2.9.0 has no mutating webhook, and CRD conversion is off (crds.conversion.enabled: false),
@@ -108,6 +144,8 @@ export const helmOperators: readonly HelmOperator[] = [
       replicas: replicas(env),
       strategy: { type: env.operators.highAvailability ? 'RollingUpdate' : 'Recreate' },
       defaultConfiguration: { create: true, append: true, 'flink-conf.yaml': flinkOperatorConf(env.operators.highAvailability) },
+      // Opens the container port `metrics` (templates/controller/deployment.yaml); the chart has no monitor of its own.
+      metrics: { port: OPERATOR_METRICS['flink-kubernetes-operator'].port },
     }),
     // cert-manager's CA injector fills both webhooks (chart templates/webhook/*_webhook_configuration.yaml, inject-ca-from).
     ignoreDifferences: [validatingWebhookCaBundle, mutatingWebhookCaBundle],

@@ -38,6 +38,14 @@ export interface MetricsEndpointOptions {
   readonly interval?: string;
   /** Labels of the PodMonitor and NetworkPolicy (the component's recommended labels). */
   readonly labels?: Record<string, string>;
+  /**
+   * Keep the program's own labels where they collide with the scraper's target labels: for
+   * controllers whose `namespace` label names the object they report on, not their own pod's
+   * namespace (otherwise it would arrive renamed to `exported_namespace`).
+   *
+   * @default false
+   */
+  readonly honorLabels?: boolean;
 }
 
 /**
@@ -63,7 +71,15 @@ export class MetricsEndpoint extends Construct {
       metadata,
       spec: {
         selector: { matchLabels: options.selector },
-        podMetricsEndpoints: [{ portNumber: this.port, path: this.path, interval: options.interval ?? DEFAULT_SCRAPE_INTERVAL, scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP }],
+        podMetricsEndpoints: [
+          {
+            portNumber: this.port,
+            path: this.path,
+            interval: options.interval ?? DEFAULT_SCRAPE_INTERVAL,
+            scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
+            ...(options.honorLabels ? { honorLabels: true } : {}),
+          },
+        ],
       },
     });
     new k8s.KubeNetworkPolicy(this, 'scraper', {

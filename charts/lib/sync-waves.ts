@@ -8,6 +8,8 @@ export const syncWaves = {
   namespaces: -3,
   certManager: -2,
   operators: -1,
+  /** Monitors and policies in the operators' namespaces, which the operator Applications create. */
+  operatorMetrics: 0,
   secretStore: 0,
   /** Components with no provider among the components; one that uses another's handle syncs a wave after it (BuiltCharts). */
   workloads: 1,

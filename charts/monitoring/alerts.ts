@@ -245,12 +245,25 @@ export function ruleGroups(ctx: AlertContext): RuleGroup[] {
       },
       {
         alert: 'CertificateExpiresSoon',
-        expr: `min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds - time()) < ${t.certificateExpiryDays * 86400}`,
+        // The collector reports 0 for a Certificate not issued yet (cert-manager v1.19.6
+        // internal/collectors/certificate_collector.go, updateCertificateExpiry): not an expiry.
+        expr: `min by (namespace, name) (certmanager_certificate_expiration_timestamp_seconds > 0) - time() < ${t.certificateExpiryDays * 86400}`,
         forMinutes: 60,
         severity: 'warning',
         summary: `Certificate {{ $labels.namespace }}/{{ $labels.name }} expires in {{ $value | humanizeDuration }} (threshold ${t.certificateExpiryDays} days)`,
         runbook: 'Certificate expires soon',
         metrics: ['certmanager_certificate_expiration_timestamp_seconds'],
+      },
+      {
+        // `namespace` is the watched namespace of the resource (strimzi-kafka-operator 1.2.0
+        // operator-common MetricsHolder, reconciliations.failed tagged kind, namespace, selector).
+        alert: 'StrimziReconciliationsFailing',
+        expr: 'sum by (namespace, kind) (increase(strimzi_reconciliations_failed_total[15m])) > 0',
+        forMinutes: 15,
+        severity: 'warning',
+        summary: 'Strimzi keeps failing to reconcile {{ $labels.kind }} resources in {{ $labels.namespace }}',
+        runbook: 'Strimzi reconciliations failing',
+        metrics: ['strimzi_reconciliations_failed_total'],
       },
     ],
   });

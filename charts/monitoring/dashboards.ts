@@ -78,7 +78,7 @@ const COMPONENT_PANELS: Record<string, { title: string; panels: PanelSpec[] }> =
     title: 'Platform services',
     panels: [
       stat('ExternalSecrets not ready', ['externalsecret_status_condition'], 'sum(externalsecret_status_condition{condition="Ready",status="False"}) or vector(0)'),
-      ts('Days until certificates expire', 'd', ['certmanager_certificate_expiration_timestamp_seconds'], { expr: '(certmanager_certificate_expiration_timestamp_seconds - time()) / 86400', legend: '{{namespace}}/{{name}}' }),
+      ts('Days until certificates expire', 'd', ['certmanager_certificate_expiration_timestamp_seconds'], { expr: '((certmanager_certificate_expiration_timestamp_seconds > 0) - time()) / 86400', legend: '{{namespace}}/{{name}}' }),
     ],
   },
 };

@@ -4,7 +4,9 @@
 // flinkConfiguration, the SQL Gateway's dynamic properties and the HistoryServer's config.yaml. Deprecated keys are errors.
 // Keys outside Flink's own are allowed only under documented pass-through prefixes: fs.azure.
 // (handed to the Azure file system plugin), and the operator's kubernetes.operator.* keys,
-// checked against the operator 1.15.0 documentation (pinned/flink/operator-1.15.0-keys.json).
+// checked against the operator 1.15.0 documentation (pinned/flink/operator-1.15.0-keys.json),
+// except kubernetes.operator.metrics.*, which the operator passes on as Flink's metrics.* keys.
+// The operator's own flink-conf.yaml (its Application's Helm values) is checked too.
 //
 //   node test/flink/check.mjs [dist dir]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -49,6 +51,12 @@ function problem(key, keys) {
   if (state === 'current') return undefined;
   if (state) return `${key} is ${state}`;
   if (key.startsWith('fs.azure.')) return undefined;
+  // The operator hands kubernetes.operator.metrics.* to its own metric registry as metrics.*
+  // (operator 1.15.0 OperatorMetricUtils.createMetricConfig), so those are Flink's metrics options.
+  if (key.startsWith('kubernetes.operator.metrics.') && !operatorKeys.has(key)) {
+    const inner = problem(`metrics.${key.slice('kubernetes.operator.metrics.'.length)}`, keys);
+    return inner && `${key} (metrics.* for the operator's metric registry): ${inner}`;
+  }
   if (key.startsWith('kubernetes.operator.')) return operatorKeys.has(key) ? undefined : `${key} is not a Flink Kubernetes Operator 1.15.0 setting`;
   // Options declared relative to a prefix (SqlGatewayRestOptions, the file catalog store).
   for (const prefix of ['sql-gateway.endpoint.rest.', 'table.catalog-store.file.']) {
@@ -69,8 +77,8 @@ function main() {
   }
   let passed = 0;
   let failed = 0;
-  const check = (what, entries) => {
-    const problems = entries.map((k) => problem(k, keys)).filter(Boolean);
+  const check = (what, entries, problemOf = (k) => problem(k, keys)) => {
+    const problems = entries.map(problemOf).filter(Boolean);
     if (problems.length === 0) passed++;
     else failed++;
     console.log(`${problems.length ? 'FAIL' : 'ok  '} ${what} (${entries.length} keys)${problems.map((p) => `\n       ${p}`).join('')}`);
@@ -87,11 +95,27 @@ function main() {
       if (o.kind === 'ConfigMap' && o.data?.['config.yaml']) check(`${env}: ConfigMap ${o.metadata.name} config.yaml`, Object.keys(YAML.parse(o.data['config.yaml'])));
     }
   }
-  // The check can fail: a misspelt key and a deprecated one must both be reported.
+  // The operator's own configuration, from its Argo CD Application's Helm values. Its metric
+  // registry drops plain metrics.* keys (createMetricConfig keeps only the prefixed ones).
+  const operatorProblem = (k) => (k.startsWith('metrics.') ? `${k} is ignored by the operator's metric registry: use kubernetes.operator.${k}` : problem(k, keys));
+  for (const env of readdirSync(dist).sort()) {
+    const file = join(dist, env, 'argocd', `application-${env}-flink-kubernetes-operator.yaml`);
+    if (!existsSync(file)) continue;
+    const conf = YAML.parse(readFileSync(file, 'utf8')).spec.source.helm.valuesObject.defaultConfiguration?.['flink-conf.yaml'];
+    if (conf) check(`${env}: Flink operator flink-conf.yaml`, Object.keys(YAML.parse(conf) ?? {}), operatorProblem);
+  }
+  // The check can fail: a misspelt key and a deprecated one must both be reported, and a
+  // misspelt reporter option of the operator's metric registry or a bare metrics.* key in its configuration too.
   const misspelt = problem('execution.checkpointing.intervall', keys);
   const deprecated = problem('state.checkpoints.dir', keys);
-  const caught = misspelt?.includes('not a Flink 1.20.0 setting') && deprecated?.includes('deprecated: use execution.checkpointing.dir');
-  console.log(`${caught ? 'ok  ' : 'FAIL'} a misspelt key and a deprecated key are reported (${count} Flink keys known)`);
+  const operatorReporter = problem('kubernetes.operator.metrics.reporter.prom.prot', keys);
+  const bareMetrics = operatorProblem('metrics.reporter.prom.port');
+  const caught =
+    misspelt?.includes('not a Flink 1.20.0 setting') &&
+    deprecated?.includes('deprecated: use execution.checkpointing.dir') &&
+    operatorReporter?.includes('not a Flink 1.20.0 setting') &&
+    bareMetrics?.includes('ignored by the operator');
+  console.log(`${caught ? 'ok  ' : 'FAIL'} a misspelt key, a deprecated key and misplaced operator metrics keys are reported (${count} Flink keys known)`);
   if (caught) passed++;
   else failed++;
   console.log(`flink keys: ${passed} passed, ${failed} failed`);

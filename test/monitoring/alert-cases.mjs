@@ -117,6 +117,17 @@ export const ALERT_CASES = {
     at: '90m',
     labels: { namespace: 'cert-manager', name: 'webhook' },
     fire: [['certmanager_certificate_expiration_timestamp_seconds{namespace="cert-manager",name="webhook"}', '86400x100']],
-    quiet: [['certmanager_certificate_expiration_timestamp_seconds{namespace="cert-manager",name="webhook"}', '10000000000x100']],
+    // Far from expiry, and a Certificate not issued yet (cert-manager reports 0 for it).
+    quiet: [
+      ['certmanager_certificate_expiration_timestamp_seconds{namespace="cert-manager",name="webhook"}', '10000000000x100'],
+      ['certmanager_certificate_expiration_timestamp_seconds{namespace="flink-operator",name="pending"}', '0x100'],
+    ],
+  },
+  StrimziReconciliationsFailing: {
+    at: '40m',
+    labels: { namespace: 'kafka-connect', kind: 'KafkaConnect' },
+    // One more failed reconciliation every two minutes (the operator retries every 2 minutes by default).
+    fire: [['strimzi_reconciliations_failed_total{namespace="kafka-connect",kind="KafkaConnect",selector=""}', '0+0.5x60']],
+    quiet: [['strimzi_reconciliations_failed_total{namespace="kafka-connect",kind="KafkaConnect",selector=""}', '3x60']],
   },
 };

@@ -23,6 +23,34 @@ export const NOT_RUN_HERE = {
   kafka_connect_sink_task_sink_record_read_total: 'Kafka Connect: as above; sink-task-metrics sink-record-read-total',
   http_server_requests_seconds_count: 'Polaris 1.7.0 (Quarkus Micrometer): the server needs PostgreSQL and Azure, not run here',
   http_server_requests_seconds_sum: 'Polaris 1.7.0 (Quarkus Micrometer): as above',
-  externalsecret_status_condition: 'External Secrets Operator 2.9.0: a Kubernetes controller, not run here; external-secrets.io "Metrics"',
-  certmanager_certificate_expiration_timestamp_seconds: 'cert-manager v1.19.6: a Kubernetes controller, not run here; cert-manager "Prometheus metrics"',
+};
+
+// Names of the operators' controllers, read where the pinned release registers them. None runs
+// here: they are Kubernetes controllers, cert-manager's module zip at v1.19.6 is refused by the Go
+// module proxy (403 "not available"), ESO's root module resolves only with its ~20 nested modules
+// replaced, and Strimzi's operator jars are not on Maven Central. `labels` are the metric's own
+// labels; `scrapedBy` is the PodMonitor (namespace/name) that reads them, which must honour them
+// where they include `namespace` (the scraper's own `namespace` label would otherwise win).
+export const REGISTERED_AT_TAG = {
+  externalsecret_status_condition: {
+    repo: 'external-secrets/external-secrets',
+    tag: 'v2.9.0',
+    file: 'pkg/controllers/externalsecret/esmetrics/esmetrics.go (SetUpMetrics: subsystem externalsecret, status_condition; labels pkg/controllers/metrics/labels.go ConditionMetricLabelNames)',
+    labels: ['name', 'namespace', 'condition', 'status'],
+    scrapedBy: 'external-secrets/external-secrets',
+  },
+  certmanager_certificate_expiration_timestamp_seconds: {
+    repo: 'cert-manager/cert-manager',
+    tag: 'v1.19.6',
+    file: 'internal/collectors/certificate_collector.go (certExpirationTimestampSeconds; registered by pkg/metrics/metrics.go NewServer)',
+    labels: ['name', 'namespace', 'issuer_name', 'issuer_kind', 'issuer_group'],
+    scrapedBy: 'cert-manager/cert-manager',
+  },
+  strimzi_reconciliations_failed_total: {
+    repo: 'strimzi/strimzi-kafka-operator',
+    tag: '1.2.0',
+    file: 'operator-common/src/main/java/io/strimzi/operator/common/metrics/MetricsHolder.java (strimzi.reconciliations.failed, a Micrometer counter; tags MetricsUtils.getRequiredMetricTags). Its Prometheus name and labels are proven by test/monitoring/strimzi/check.mjs with the real Micrometer 1.16.6 registry Strimzi 1.2.0 builds with',
+    labels: ['kind', 'namespace', 'selector'],
+    scrapedBy: 'strimzi/strimzi-kafka-operator',
+  },
 };
