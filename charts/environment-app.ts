@@ -21,7 +21,9 @@ export interface EnvironmentAppProps {
 export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; platform: Platform; charts: PlatformChart[] } {
   const app = new App({ outdir: '.build/unused' });
   const platform = new Platform(props);
-  const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform), new OperatorMetricsChart(app, platform)];
+  const charts: PlatformChart[] = [new NamespacesChart(app, platform), new SecretStoreChart(app, platform)];
+  // The operators' PodMonitors need the metrics add-on, which npm run deploy turns on only for an environment with monitoring.
+  if (props.env.monitoring) charts.push(new OperatorMetricsChart(app, platform));
   if (props.env.operators.highAvailability) charts.push(new OperatorBudgetsChart(app, platform));
   const built = new BuiltCharts();
   // Every component is built even when one fails, so that one run reports every problem.

@@ -55,6 +55,8 @@ describe('metrics endpoints', () => {
     expect(all.filter((o) => o.kind === 'PodMonitor')).toEqual([]);
     expect(all.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-metrics'))).toEqual([]);
     expect(without.monitoring).toBeUndefined();
+    // No directory (Argo CD refuses an Application whose path git does not hold) and no Application for it.
+    expect(without.files!.filter((f) => f.path.startsWith('operator-metrics/') || f.path.includes('operator-metrics'))).toEqual([]);
   });
 
   it('Polaris is scraped on its management port at /q/metrics, Flink on the reporter port', () => {
