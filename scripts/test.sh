@@ -49,7 +49,7 @@ step "Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/ak
 node test/monitoring/promtool.mjs bicep/env
 
 step "Metric names: a real Prometheus v0.316.0 scrapes Trino 476 booted from dist/; every name the alerts and panels take from Trino is there, and TrinoWorkersMissing goes pending"
-node --no-warnings test/monitoring/coverage.mjs dist dev
+node --no-warnings test/monitoring/coverage.mjs dist
 
 step "Kubernetes schemas, strict (kubernetes-validate)"
 python scripts/validate_k8s.py .
