@@ -17,7 +17,7 @@ describe('metrics endpoints', () => {
       const all = objects(synthOne(env));
       const monitors = all.filter((o) => o.kind === 'PodMonitor');
       expect(monitors.map((m) => `${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(
-        ['flink/flink-orders', 'flink/flink-session', 'kafka-connect/lakehouse-connect', 'polaris/polaris', 'warpstream/warpstream-agent', 'warpstream/warpstream-schema-registry'].filter(
+        ['flink/flink-orders', 'flink/flink-session', 'kafka-connect/lakehouse-connect', 'polaris/polaris', 'trino/trino-coordinator', 'trino/trino-worker', 'warpstream/warpstream-agent', 'warpstream/warpstream-schema-registry'].filter(
           (m) => env === 'dev' || all.some((o) => `${o.metadata.namespace}/${o.metadata.name}` === m),
         ),
       );
