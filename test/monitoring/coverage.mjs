@@ -83,6 +83,10 @@ async function scraperChecks(node, vault) {
   if (node.files['access-control.properties']) {
     const other = await get(basicAuthHeader({ username: 'outsider', password: auth.basic_auth.password }));
     check(`${what}: another user, signed in as the scraper is, 403 (only the metrics user reads system information)`, other.status === 403, `HTTP ${other.status}`);
+    if (node.role === 'worker') {
+      const drain = await fetch(`${auth.scheme}://${addressOf(node, endpoint)}/v1/info/state`, { method: 'PUT', headers: { ...basicAuthHeader(auth.basic_auth), 'Content-Type': 'application/json' }, body: '"SHUTTING_DOWN"' });
+      check(`${what}: the metrics user may not shut the worker down (403)`, drain.status === 403, `HTTP ${drain.status}`);
+    }
   } else {
     console.log(`  ${what}: no access control in ${node.env} (authentication none): any name reads /metrics there, as any name may query`);
   }
@@ -133,6 +137,10 @@ async function main() {
       jobs.push({
         job_name: `podMonitor/${node.env}/trino/${node.monitor.metadata.name}`,
         metrics_path: endpoint.path,
+        // The add-on's timeout: the PodMonitor sets none, so Prometheus's default 10 s applies
+        // (the interval here is shorter than the PodMonitor's 30 s only to make the test quick).
+        scrape_interval: '10s',
+        scrape_timeout: '10s',
         ...auth,
         // Two environments in one Prometheus: told apart by namespace, which the rules group by.
         static_configs: [{ targets: [addressOf(node, endpoint)], labels: { namespace: `${node.monitor.metadata.namespace}-${node.env}`, pod: `${node.monitor.metadata.name}-local` } }],
@@ -143,7 +151,12 @@ async function main() {
     const trinoGroups = { ...monitoring, azure: { ...monitoring.azure, ruleGroups: monitoring.azure.ruleGroups.filter((g) => g.name === 'trino') } };
     const t0 = Date.now();
     prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(trinoGroups), work });
-    const targets = await prometheus.waitForScrapes();
+    let targets = await prometheus.waitForScrapes();
+    // A target is down after a failed scrape and up again after the next good one: wait for up.
+    for (const until = Date.now() + 60000; !targets.every((t) => t.health === 'up') && Date.now() < until; ) {
+      await sleep(1000);
+      targets = (await prometheus.api('/api/v1/targets')).activeTargets;
+    }
     check(`a real Prometheus v0.316.0 scrapes the ${jobs.length} Trino targets with the PodMonitors' auth`, targets.length === jobs.length && targets.every((t) => t.health === 'up'), JSON.stringify(targets.map((t) => [t.scrapePool, t.health, t.lastError])));
     const names = await prometheus.names();
     for (const name of SCRAPED.trino.names) check(`${name} is in the scrape`, names.has(name), `${names.size} names scraped`);
