@@ -138,7 +138,8 @@ export default defineEnvironment({
       // What one query may hold across the workers; set, not derived, so scaling leaves the coordinator alone.
       queryMaxMemoryGiB: 28.8,
       authentication: 'password',
-      // Each user needs a line in the password file (Key Vault trino-password-db); see README, Trino.
+      // Each user needs a line in the password file (Key Vault trino-password-db), the metrics user
+      // trino-metrics too (its password also in trino-metrics-password); see docs/trino.md.
       access: {
         administrators: ['platform-admin'],
         writers: ['ingest'],

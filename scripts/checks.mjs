@@ -36,9 +36,9 @@ const REAL_PROGRAMS_AND_SCANNERS = [
   ['Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet', 'prometheus', 'node test/monitoring/promtool.mjs bicep/env'],
   ["Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read", 'maven', 'node test/monitoring/strimzi/check.mjs bicep/env'],
   [
-    'Metric names: a real Prometheus v0.316.0 scrapes Trino 476 booted from dist/; every name the alerts and panels take from Trino is there, and TrinoWorkersMissing goes pending',
+    "Metric names: Trino 476 booted from dist/ (dev's coordinator, prod's coordinator and a worker) answers the scraper's request as each PodMonitor makes it and refuses others; a real Prometheus v0.316.0 scrapes all three, every name the alerts and panels take from Trino is there, TrinoWorkersMissing goes pending",
     'trino',
-    'node --no-warnings test/monitoring/coverage.mjs dist dev',
+    'node --no-warnings test/monitoring/coverage.mjs dist',
   ],
   ['Kubernetes schemas, strict (kubernetes-validate)', 'python', 'python scripts/validate_k8s.py .'],
   ['forbidden strings (S3/AWS residue, placeholders, keys, SAS, connection strings)', 'python', 'node scripts/scan.mjs .'],

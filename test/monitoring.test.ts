@@ -26,6 +26,8 @@ describe('metrics endpoints', () => {
           'kafka-connect/lakehouse-connect',
           'polaris/polaris',
           'strimzi/strimzi-kafka-operator',
+          'trino/trino-coordinator',
+          'trino/trino-worker',
           'warpstream/warpstream-agent',
           'warpstream/warpstream-schema-registry',
         ].filter(
@@ -55,6 +57,7 @@ describe('metrics endpoints', () => {
     expect(all.filter((o) => o.kind === 'PodMonitor')).toEqual([]);
     expect(all.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-metrics'))).toEqual([]);
     expect(without.monitoring).toBeUndefined();
+    expect(all.filter((o) => ['trino-metrics-user', 'trino-metrics'].includes(o.metadata.name))).toEqual([]);
     // No directory (Argo CD refuses an Application whose path git does not hold) and no Application for it.
     expect(without.files!.filter((f) => f.path.startsWith('operator-metrics/') || f.path.includes('operator-metrics'))).toEqual([]);
   });

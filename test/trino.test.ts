@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG_NAME, drainCommand, heapMiB, TRINO } from '../charts/trino/config';
 import { environments } from '../environments';
-import { envNames, errorsOf, find, readCommittedOutputs, synthOne, synthVariant } from './helpers';
+import { envNames, errorsOf, find, objects, readCommittedOutputs, synthOne, synthVariant } from './helpers';
 
 const properties = (text: string) =>
   Object.fromEntries(
@@ -74,7 +74,12 @@ describe.each(envNames)('Trino in %s', (env) => {
     const worker = properties(files('worker')['config.properties']);
     expect(worker['access-control.config-files']).toBe('/etc/trino/access-control.properties');
     expect(properties(files('worker')['access-control.properties'])).toEqual({ 'access-control.name': 'file', 'security.config-file': '/etc/trino/rules.json', 'security.refresh-period': '1m' });
-    expect(JSON.parse(files('worker')['rules.json'])).toEqual({ system_information: [{ user: 'trino-drain', allow: ['write'] }] });
+    expect(JSON.parse(files('worker')['rules.json'])).toEqual({
+      system_information: [
+        { user: 'trino-drain', allow: ['write'] },
+        { user: 'trino-metrics', allow: ['read'] },
+      ],
+    });
     expect(workers.spec.replicas).toBe(settings.workers.replicas);
     expect(coordinator.spec.replicas).toBe(1);
     expect(coordinator.spec.strategy.type).toBe('Recreate');
@@ -116,6 +121,35 @@ describe.each(envNames)('Trino in %s', (env) => {
 });
 
 describe('Trino, dev and prod', () => {
+  it('is scraped as the metrics user: prod on HTTPS with its Key Vault password, HTTP ports with the name alone', () => {
+    // That Trino 476 answers these requests (and refuses others) is proven in test/monitoring/coverage.mjs.
+    const dev = synthOne('dev');
+    const prod = synthOne('prod');
+    const endpoint = (r: any, role: string) => find(r, 'PodMonitor', `trino-${role}`, 'trino').spec.podMetricsEndpoints;
+    const userOnly = { username: { name: 'trino-metrics-user', key: 'username' }, password: { name: 'trino-metrics-user', key: 'password' } };
+    for (const [r, role] of [[dev, 'coordinator'], [dev, 'worker'], [prod, 'worker']] as const) {
+      expect(endpoint(r, role)).toEqual([{ portNumber: 8080, path: '/metrics', interval: '30s', scheme: 'http', basicAuth: userOnly }]);
+    }
+    expect(endpoint(prod, 'coordinator')).toEqual([
+      {
+        portNumber: 8443,
+        path: '/metrics',
+        interval: '30s',
+        scheme: 'https',
+        tlsConfig: { insecureSkipVerify: true },
+        basicAuth: { username: { name: 'trino-metrics', key: 'username' }, password: { name: 'trino-metrics', key: 'password' } },
+      },
+    ]);
+    const login = find(prod, 'ExternalSecret', 'trino-metrics', 'trino').spec;
+    expect(login.data.map((d: any) => [d.secretKey, d.remoteRef.key])).toEqual([['password', 'trino-metrics-password']]);
+    expect(login.target.template.data).toEqual({ username: 'trino-metrics', password: '{{ .password }}' });
+    expect(() => find(dev, 'ExternalSecret', 'trino-metrics', 'trino')).toThrow();
+    // The only Secret in dist/: a user name and an empty password, nothing secret.
+    for (const r of [dev, prod]) {
+      expect(objects(r).filter((o) => o.kind === 'Secret').map((o) => [o.metadata.name, o.data])).toEqual([['trino-metrics-user', { username: Buffer.from('trino-metrics').toString('base64'), password: '' }]]);
+    }
+  });
+
   it('prod: rules for administrators, writers and readers from environments/prod.ts, re-read without a restart', () => {
     const prod = synthOne('prod');
     const access = (environments.prod as any).components.trino.access;
@@ -129,7 +163,12 @@ describe('Trino, dev and prod', () => {
       [access.readers.join('|'), 'lakehouse', 'read-only'],
       [[...access.writers, ...access.readers].join('|'), 'system', 'read-only'],
     ]);
-    expect(rules.system_information).toEqual([{ user: access.administrators.join('|'), allow: ['read', 'write'] }]);
+    expect(rules.system_information).toEqual([
+      { user: access.administrators.join('|'), allow: ['read', 'write'] },
+      { user: 'trino-metrics', allow: ['read'] },
+    ]);
+    // The metrics user is in no other section: no catalog, no query (refused by the real Trino in test/monitoring/coverage.mjs).
+    for (const section of ['catalogs', 'schemas', 'tables', 'queries', 'procedures']) expect(JSON.stringify(rules[section])).not.toContain('trino-metrics');
     const changed = synthVariant('prod', (e) => e.components.trino.access.readers.push('another-analyst'));
     const deployment = (r: any) => find(r, 'Deployment', 'trino-coordinator', 'trino').spec.template.metadata.annotations['checksum/config'];
     expect(deployment(changed)).toBe(deployment(prod));
@@ -172,6 +211,8 @@ describe('Trino, dev and prod', () => {
     ['no administrator', (e: any) => (e.components.trino.access.administrators = []), 'environments/prod.ts: components.trino.access.administrators ([]) must name at least one administrator'],
     ['a user in two roles', (e: any) => e.components.trino.access.readers.push('ingest'), 'environments/prod.ts: components.trino.access.readers.1 ("ingest") is already in writers: a user has one role'],
     ['the drain user in a role', (e: any) => e.components.trino.access.administrators.push('trino-drain'), 'environments/prod.ts: components.trino.access.administrators.1 ("trino-drain") is the drainUser'],
+    ['the metrics user in a role', (e: any) => e.components.trino.access.readers.push('trino-metrics'), 'environments/prod.ts: components.trino.access.readers.1 ("trino-metrics") is the metricsUser'],
+    ['the drain user reading metrics', (e: any) => (e.components.trino.metricsUser = 'trino-drain'), 'environments/prod.ts: components.trino.metricsUser ("trino-drain") must differ from drainUser'],
     ['a user name that is a pattern', (e: any) => e.components.trino.access.readers.push('.*'), 'environments/prod.ts: components.trino.access.readers.1 (".*") must be a lowercase user name'],
   ])('prod: refuses %s', (_, change, message) => {
     const result = synthVariant('prod', change);

@@ -52,7 +52,7 @@ describe.each(envNames)('WarpStream in %s', (env) => {
       expect(container.args).toEqual(['agent', '-agentKeyPath', '/app/agent-key/agent-key']);
       const volume = pod.spec.volumes.find((v: any) => v.name === 'agent-key');
       expect(volume.secret).toMatchObject({ secretName: pool.name, items: [{ key: 'agent-key', path: 'agent-key' }] });
-      expect(objects(result).filter((o) => o.kind === 'Secret')).toEqual([]);
+      expect(objects(result).filter((o) => o.kind === 'Secret' && o.metadata.namespace === 'warpstream')).toEqual([]);
     });
 
     it('uses the pinned image from the environment registry', () => {

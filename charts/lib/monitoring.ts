@@ -46,6 +46,19 @@ export interface MetricsEndpointOptions {
    * @default false
    */
   readonly honorLabels?: boolean;
+  /**
+   * Basic auth from a Secret in the PodMonitor's namespace, keys `username` and `password`. The
+   * add-on's target allocator resolves it as prometheus-operator v0.92 does (both keys must exist,
+   * an empty value is sent as empty), reading the Secret with its cluster-wide secrets grant on
+   * Kubernetes < 1.37 (prometheus-collector v7.1.1: ama-metrics-clusterRole.yaml,
+   * internal/docs/secret-restriction-changes.md).
+   */
+  readonly basicAuthSecret?: string;
+  /**
+   * HTTPS without verifying the server's certificate: the scraper dials the pod IP, which the
+   * certificate does not name. Say why in `reason`; the channel is still encrypted.
+   */
+  readonly https?: { readonly verifyServer: false; readonly reason: string };
 }
 
 /**
@@ -66,7 +79,9 @@ export class MetricsEndpoint extends Construct {
     this.port = options.port;
     this.path = options.path ?? '/metrics';
     if (!this.path.startsWith('/')) throw new Error(`metrics endpoint ${options.name}: path (${this.path}) must start with /`);
+    if (options.https && !options.https.reason.trim()) throw new Error(`metrics endpoint ${options.name}: https.reason must say why the certificate is not verified`);
     const metadata = { name: options.name, namespace: options.namespace, labels: options.labels };
+    const secretKey = (key: string) => ({ name: options.basicAuthSecret!, key });
     this.podMonitor = new PodMonitor(this, 'Resource', {
       metadata,
       spec: {
@@ -76,8 +91,10 @@ export class MetricsEndpoint extends Construct {
             portNumber: this.port,
             path: this.path,
             interval: options.interval ?? DEFAULT_SCRAPE_INTERVAL,
-            scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
+            scheme: options.https ? PodMonitorSpecPodMetricsEndpointsScheme.HTTPS : PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
             ...(options.honorLabels ? { honorLabels: true } : {}),
+            ...(options.https ? { tlsConfig: { insecureSkipVerify: true } } : {}),
+            ...(options.basicAuthSecret ? { basicAuth: { username: secretKey('username'), password: secretKey('password') } } : {}),
           },
         ],
       },

@@ -153,12 +153,16 @@ export const accessControlProperties = properties({
 /** A rule's user field: exactly these names (user names admit no regular-expression characters). */
 const anyOf = (users: readonly string[]) => users.join('|');
 
+/** The metrics user's one right: read system information, which Trino's /metrics requires (management read). */
+const metricsReader = (metricsUser: string) => ({ user: anyOf([metricsUser]), allow: ['read'] });
+
 /**
  * The workers' rules: only the drain user may write system information, that is, change the node
- * state (SystemInformationRule of Trino 476 matches `user` or `role`; no rule, no access).
+ * state, and only the metrics user may read it (SystemInformationRule of Trino 476 matches `user`
+ * or `role`; no rule, no access).
  */
-export function workerAccessRules(drainUser: string): string {
-  return `${JSON.stringify({ system_information: [{ user: anyOf([drainUser]), allow: ['write'] }] }, null, 2)}\n`;
+export function workerAccessRules(drainUser: string, metricsUser: string): string {
+  return `${JSON.stringify({ system_information: [{ user: anyOf([drainUser]), allow: ['write'] }, metricsReader(metricsUser)] }, null, 2)}\n`;
 }
 
 /**
@@ -166,7 +170,7 @@ export function workerAccessRules(drainUser: string): string {
  * down and the first match wins; a section with no matching rule denies, so a signed-in user in
  * no role can run nothing (`queries`). Impersonation has no rules and is therefore refused.
  */
-export function coordinatorAccessRules(access: NonNullable<TrinoSettings['access']>): string {
+export function coordinatorAccessRules(access: NonNullable<TrinoSettings['access']>, metricsUser: string): string {
   const admins = anyOf(access.administrators);
   const users = (list: readonly string[]) => (list.length ? [anyOf(list)] : []);
   const others = users([...access.writers, ...access.readers]);
@@ -188,7 +192,8 @@ export function coordinatorAccessRules(access: NonNullable<TrinoSettings['access
     ],
     // Everyone sees and kills their own queries; administrators anyone's.
     queries: [{ user: admins, allow: ['execute', 'view', 'kill'] }, ...others.map((user) => ({ user, allow: ['execute'] }))],
-    system_information: [{ user: admins, allow: ['read', 'write'] }],
+    // The metrics user reads /metrics and is in no other section: no catalog, no query.
+    system_information: [{ user: admins, allow: ['read', 'write'] }, metricsReader(metricsUser)],
     // Connector procedures (Iceberg's register_table, rollback_to_snapshot, ...): administrators.
     procedures: [{ user: admins, privileges: ['EXECUTE'] }],
   };

@@ -4,10 +4,11 @@ import type { BuiltCharts } from '../components';
 import { PlatformChart, recommendedLabels, selectorLabels } from '../lib/chart';
 import { ConfigError } from '../lib/errors';
 import { WorkloadIdentity } from '../lib/identity';
+import { exposeMetrics } from '../lib/monitoring';
 import { workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
 import { KeyVaultSecret } from '../lib/secrets';
-import { syncWaves } from '../lib/sync-waves';
+import { resourceWaves, SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
 import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import { PolarisChart } from '../polaris';
 import { POLARIS } from '../polaris/constants';
@@ -35,6 +36,8 @@ export const trinoKeyVaultSecrets = {
   sharedSecret: 'trino-internal-shared-secret',
   passwordDb: 'trino-password-db',
   tlsPem: 'trino-tls-pem',
+  /** With password sign-in: the metrics user's password (its hash is also a line of trino-password-db). */
+  metricsPassword: 'trino-metrics-password',
 } as const;
 
 /**
@@ -78,6 +81,28 @@ export class TrinoChart extends PlatformChart {
         }
       : undefined;
 
+    // The scraper's user. Trino's HTTP port (workers; the dev coordinator) verifies nobody: it takes
+    // the user named in Basic auth and refuses any password ("Password not allowed for insecure
+    // authentication", InsecureAuthenticator of Trino 476). So this Secret holds a name and an
+    // empty password, nothing secret; the PodMonitor can name a user only through Basic auth.
+    // Only where the environment is monitored (no PodMonitor reads them otherwise; prod would wait for a password no one needs).
+    const monitored = platform.env.monitoring !== undefined;
+    const metricsUserOnly = monitored && new k8s.KubeSecret(this, 'metrics-user', {
+      metadata: { name: 'trino-metrics-user', namespace, labels: secretLabels, annotations: { [SYNC_WAVE_ANNOTATION]: String(resourceWaves.secrets) } },
+      type: 'Opaque',
+      data: { username: Buffer.from(settings.metricsUser).toString('base64'), password: '' },
+    });
+    // With password sign-in the coordinator is scraped on HTTPS as that user, with its password.
+    const metricsLogin = secured && monitored
+      ? new KeyVaultSecret(this, 'metrics-secret', {
+          namespace,
+          secretName: 'trino-metrics',
+          labels: secretLabels,
+          keys: { password: trinoKeyVaultSecrets.metricsPassword },
+          template: { username: settings.metricsUser, password: '{{ .password }}' },
+        })
+      : undefined;
+
     const discoveryUri = `http://trino.${namespace}.svc:${TRINO.httpPort}`;
     const sharedSecretEnv: k8s.EnvVar = { name: TRINO_ENV.sharedSecret, valueFrom: { secretKeyRef: { name: shared.secretName, key: 'secret' } } };
     const envOf = (role: Role): k8s.EnvVar[] =>
@@ -94,7 +119,7 @@ export class TrinoChart extends PlatformChart {
       const labels = recommendedLabels(name, role === 'coordinator' ? 'query-coordinator' : 'query-worker', version);
       const selector = selectorLabels(name);
       const sizing = role === 'coordinator' ? settings.coordinator : settings.workers;
-      const accessRules = role === 'worker' ? workerAccessRules(settings.drainUser) : settings.access ? coordinatorAccessRules(settings.access) : undefined;
+      const accessRules = role === 'worker' ? workerAccessRules(settings.drainUser, settings.metricsUser) : settings.access ? coordinatorAccessRules(settings.access, settings.metricsUser) : undefined;
       const files: Record<string, string> = {
         'config.properties': configProperties(role, settings, discoveryUri),
         'jvm.config': jvmConfig(sizing.memoryGiB),
@@ -193,6 +218,18 @@ export class TrinoChart extends PlatformChart {
         metadata: { name, namespace, labels },
         // The single coordinator may be evicted (a node drain must not hang); workers drain one at a time.
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+
+      // /metrics needs a user who may read system information (Trino 476: management read).
+      const overHttps = role === 'coordinator' && metricsLogin !== undefined;
+      if (metricsUserOnly) exposeMetrics(this, {
+        name,
+        namespace,
+        selector,
+        labels,
+        port: overHttps ? TRINO.httpsPort : TRINO.httpPort,
+        basicAuthSecret: overHttps ? metricsLogin.secretName : metricsUserOnly.name,
+        https: overHttps ? { verifyServer: false, reason: 'the scraper dials the pod IP; the certificate names the address clients use' } : undefined,
       });
 
       const insideTrino = namespacesPeer([namespace]);

@@ -48,6 +48,13 @@ export const trinoSettings = z
     ),
     /** The user whose preStop call drains a worker; the only one allowed to change a worker's state. */
     drainUser: z._default(userName, 'trino-drain'),
+    /**
+     * The user the metrics scraper reads `/metrics` as: it may read system information on every
+     * node and nothing else (no catalog, no query). With `password` it signs in on the
+     * coordinator's HTTPS port with the password in Key Vault `trino-metrics-password`, whose
+     * hash must also be its line of `trino-password-db`.
+     */
+    metricsUser: z._default(userName, 'trino-metrics'),
   })
   .check(
     z.superRefine((s, ctx) => {
@@ -68,12 +75,14 @@ export const trinoSettings = z
       if (s.authentication === 'none' && s.access) {
         ctx.addIssue({ code: 'custom', path: ['access'], message: 'must be absent when authentication is none: anyone could claim an administrator name', input: s.access });
       }
+      if (s.metricsUser === s.drainUser) ctx.addIssue({ code: 'custom', path: ['metricsUser'], message: 'must differ from drainUser: the scraper must not be able to shut workers down', input: s.metricsUser });
       const seen = new Map<string, string>();
       for (const role of ['administrators', 'writers', 'readers'] as const) {
         for (const [i, user] of (s.access?.[role] ?? []).entries()) {
           const earlier = seen.get(user);
           if (earlier) ctx.addIssue({ code: 'custom', path: ['access', role, i], message: `is already in ${earlier}: a user has one role`, input: user });
           else if (user === s.drainUser) ctx.addIssue({ code: 'custom', path: ['access', role, i], message: 'is the drainUser, which only drains workers', input: user });
+          else if (user === s.metricsUser) ctx.addIssue({ code: 'custom', path: ['access', role, i], message: 'is the metricsUser, which only reads metrics', input: user });
           else seen.set(user, role);
         }
       }
