@@ -51,7 +51,7 @@ export function jmxExporterAgent() {
 /**
  * The exporter rules of the KafkaConnect's spec.metricsConfig (the ConfigMap key it names), as
  * Strimzi's operator hands them to the agent: the YAML read and written as JSON
- * (JmxPrometheusExporterModel.metricsJson, Strimzi 1.2.0). Written to `file`.
+ * (JmxPrometheusExporterModel.metricsJson, Strimzi 1.2.0). Written to `file`; returns the KafkaConnect's file.
  */
 export function connectExporterConfig(dist, env, file) {
   const connect = objectsOf(dist, env, 'kafka-connect');
@@ -63,6 +63,7 @@ export function connectExporterConfig(dist, env, file) {
   const text = connect('ConfigMap', name).data?.[key];
   if (!text) throw new StageError('config', `${where}: spec.metricsConfig names ConfigMap ${name} key ${key}, which does not exist`);
   writeFileSync(file, JSON.stringify(YAML.parse(text)));
+  return where;
 }
 
 /** The Prometheus reporter plugin folder of the Flink image (plugins/metrics-prometheus/), for FLINK_PLUGINS_DIR. */

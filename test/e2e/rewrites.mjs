@@ -41,7 +41,7 @@ export const BREAKS = {
     rbac: (objects) => objects.map((o) => (o.kind === 'Role' ? { ...o, rules: o.rules.map((r) => ({ ...r, resourceNames: r.resourceNames?.map((n) => `${n}-other`) })) } : o)),
   },
   'metrics-port': {
-    stage: 'fault: failed task',
+    stage: 'worker',
     what: "the Connect PodMonitor scrapes port 9405, where Strimzi's exporter does not listen (it serves 9404)",
     podMonitor: (m) => (m.metadata.namespace === 'kafka-connect' ? { ...m, spec: { ...m.spec, podMetricsEndpoints: m.spec.podMetricsEndpoints.map((e) => ({ ...e, portNumber: e.portNumber + 1 })) } } : m),
   },

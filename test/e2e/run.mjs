@@ -174,8 +174,8 @@ async function main() {
   const history = app ? await historySetup({ dist, intent: tools.intent, work, move: mover(config.rewrites), stateDirs: { 'flink-state-session': flink.local.flinkState, [`flink-state-${tools.intent.flinkApps[0]}`]: app.local.stateDir } }) : undefined;
   const exporterConfig = join(work, 'metrics-config.json');
   if (runs.connect) {
-    connectExporterConfig(dist, options.env, exporterConfig);
-    config.rewrites.push({ file: `dist/${options.env}/kafka-connect/ KafkaConnect`, key: 'spec.metricsConfig (the exporter agent)', from: `port ${STRIMZI_EXPORTER_PORT} (Strimzi's kafka_connect_run.sh)`, to: `127.0.0.1:${ports.connectMetrics}`, why: 'a free loopback port; the rules are the ConfigMap\'s, as JSON like the operator writes them' });
+    const clusterFile = connectExporterConfig(dist, options.env, exporterConfig);
+    config.rewrites.push({ file: clusterFile, key: 'spec.metricsConfig (the exporter agent)', from: `port ${STRIMZI_EXPORTER_PORT} (Strimzi's kafka_connect_run.sh)`, to: `127.0.0.1:${ports.connectMetrics}`, why: 'a free loopback port; the rules are the ConfigMap\'s, as JSON like the operator writes them' });
   }
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText, users: [tools.intent.trinoUser] });
   folders.push(staged.dir);
@@ -259,6 +259,7 @@ async function main() {
     }
   });
 
+  const connectTarget = runs.connect ? connectPod(dist, options.env, `127.0.0.1:${ports.connectMetrics}`) : undefined;
   // A real Prometheus scrapes every program below through the generated PodMonitors, from the start.
   const scraping = await stage('prometheus', () =>
     startScraping({
@@ -266,7 +267,7 @@ async function main() {
       env: options.env,
       work,
       pods: [
-        ...(runs.connect ? [connectPod(dist, options.env, `127.0.0.1:${ports.connectMetrics}`)] : []),
+        ...(connectTarget ? [connectTarget] : []),
         ...(flink ? flinkPods(dist, options.env, 'flink-session', flink.local.metricsPorts) : []),
         ...(app ? flinkPods(dist, options.env, app.name, app.local.metricsPorts) : []),
       ],
@@ -301,6 +302,8 @@ async function main() {
     const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
     const wanted = config.sinks[0].config['connector.class'];
     if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
+    // The exporter agent serves from the JVM's start: the worker's PodMonitor must reach it now.
+    await scrapedUp(scraping.prometheus, connectTarget.namespace);
   });
 
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
@@ -393,7 +396,7 @@ async function main() {
     console.log(`  credentials: ${kubernetes.requests.length} Secret reads, all allowed by the generated Role; ${credentials.tokenRequests.length} token requests, none refused (${[...new Set(credentials.tokenRequests.map((r) => r.secret))].join(', ')})`);
   });
 
-  await connectStage('fault: failed task', () => injectTaskFailure({ connectBase, connector, status, failedTask, prometheus: scraping.prometheus }));
+  await connectStage('fault: failed task', () => injectTaskFailure({ connectBase, connector, status, failedTask, prometheus: scraping.prometheus, namespace: connectTarget.namespace }));
 
   if (!runs.flink) return;
   await flinkUp;
@@ -446,18 +449,18 @@ function trinoScrapeJob(staged, config, user) {
  * KafkaConnectTaskFailed rule, expression and `for` as generated, must turn pending or firing.
  * Then the configuration is put back, the task runs again, and the alert clears.
  */
-async function injectTaskFailure({ connectBase, connector, status, failedTask, prometheus }) {
-  await scrapedUp(prometheus, 'kafka-connect');
+async function injectTaskFailure({ connectBase, connector, status, failedTask, prometheus, namespace }) {
+  await scrapedUp(prometheus, namespace);
   const put = (body) => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const began = Date.now();
   const { 'iceberg.catalog.type': _, ...broken } = connector.config;
   await put(broken);
-  await waitFor(`a task of ${connector.name} to fail`, 60000, async () => ((await status()).tasks?.some((t) => t.state === 'FAILED') ? true : undefined));
+  const failed = await waitFor(`a task of ${connector.name} to fail`, 60000, async () => (await status()).tasks?.find((t) => t.state === 'FAILED'));
   const seen = await waitFor('KafkaConnectTaskFailed to be pending or firing', 60000, async () => {
     const state = await prometheus.alertState('KafkaConnectTaskFailed');
     return state === 'inactive' ? undefined : state;
   });
-  console.log(`    a task of ${connector.name} failed; KafkaConnectTaskFailed ${seen} ${seconds(Date.now() - began)} after the fault`);
+  console.log(`    task ${failed.id} of ${connector.name} failed (${traceOf(failed).split('\n')[0]}); KafkaConnectTaskFailed ${seen} ${seconds(Date.now() - began)} after the fault`);
   await put(connector.config);
   await json(`${connectBase}/connectors/${connector.name}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST' });
   await waitFor(`the tasks of ${connector.name} to run again`, 60000, async () => {
@@ -477,6 +480,9 @@ async function metricsCoverage() {
   console.log(`  ${report.scraped.length} metric names of the dev and prod alerts and panels are in this run's scrapes: ${report.scraped.join(', ')}`);
   if (report.skipped.length) console.log(`  not checked in this run (--only): ${report.skipped.join(', ')}`);
   console.log(`  ${report.notRunHere.length} come from programs that cannot run here (test/monitoring/metric-sources.mjs): ${report.notRunHere.join(', ')}`);
+  // What monitoring costs the run besides its stages: the server's CPU time (Linux, in clock ticks of 10 ms).
+  const [utime, stime] = readFileSync(`/proc/${prometheus.server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).map(Number);
+  console.log(`  Prometheus used ${((utime + stime) / 100).toFixed(1)} s of CPU over the run`);
 }
 
 /** A token from the stand-in's client-credentials endpoint, as the sink and Trino get theirs. */
