@@ -14,6 +14,7 @@ const EXPECTED = {
   'sink-catalog-key': [/FAILED at stage "connector task"/, /Cannot initialize Catalog implementation org\.apache\.iceberg\.hive\.HiveCatalog/],
   'dead-letter-off': [/FAILED at stage "connector task"/, /Tolerance exceeded in error handler/],
   'secret-role': [/FAILED at stage "connector task"/, /Failed to retrieve Secret kafka-connect-polaris from Kubernetes namespace kafka-connect/],
+  'metrics-port': [/FAILED at stage "worker"/, /Prometheus cannot scrape kafka-connect: podMonitor\/kafka-connect\/lakehouse-connect\/0 http:\/\/127\.0\.0\.1:9405\/metrics: .*connection refused/],
   'trino-catalog-key': [/FAILED at stage "trino"/, /Configuration property 'iceberg\.rest-catalog\.warehous' was not used/],
   'flink-catalog-key': [/FAILED at stage "flink sql"/, /Cannot initialize Catalog implementation org\.apache\.iceberg\.hive\.HiveCatalog/],
   'flink-missing-jar': [/FAILED at stage "flink sql"/, /Could not find any factory for identifier 'kafka'/],

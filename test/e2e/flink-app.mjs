@@ -12,7 +12,7 @@ import { azureStandIns } from '../lib/azure-standins.mjs';
 import { cache, freePort, root } from '../lib/programs.mjs';
 import { catalogLoopback, clusterLoopback, FLINK_BREAKS } from './flink-rewrites.mjs';
 import { historyStage } from './flink-history.mjs';
-import { flinkJvm, startTaskManager, yaml } from './flink.mjs';
+import { flinkEnv, flinkJvm, startTaskManager, yaml } from './flink.mjs';
 import { objectsOf, StageError } from './rewrites.mjs';
 
 const JOB = join(root, 'jobs', 'orders-enricher');
@@ -41,10 +41,10 @@ export async function applicationSetup({ dist, intent, local, move, work, job })
   const name = `flink-${intent.flinkApps[0]}`;
   const deployment = apps('FlinkDeployment', name);
   const file = `dist/${env}/flink/flinkdeployment-${name}.yaml`;
-  const ports = { rpcPort: String(await freePort()), restPort: String(await freePort()) };
+  const ports = { rpcPort: String(await freePort()), restPort: String(await freePort()), metricsPorts: { jobManager: String(await freePort()), taskManager: String(await freePort()) } };
   const appLocal = { stateDir: join(work, 'app-state'), tmpDir: join(work, 'app-tmp'), checkpointInterval: '2s', ...ports };
   for (const d of [appLocal.stateDir, appLocal.tmpDir, join(work, 'app-conf'), join(work, 'usrlib'), join(work, 'azure')]) mkdirSync(d, { recursive: true });
-  const { cluster, operator } = clusterLoopback(file, deployment, appLocal, move);
+  const { cluster, operator, taskManagerOverrides } = clusterLoopback(file, deployment, appLocal, move);
   const init = deployment.spec.jobManager.podTemplate.spec.initContainers[0];
   const initEnv = Object.fromEntries(init.env.map((e) => [e.name, e.value]));
   move(`${file} init container`, initEnv, 'JAR_FILE', '/opt/flink/usrlib/job.jar', join(work, 'usrlib', 'job.jar'), "the run's usrlib folder");
@@ -59,7 +59,7 @@ export async function applicationSetup({ dist, intent, local, move, work, job })
   const account = /@([^.]+)\./.exec(initEnv.JAR_LOCATION)[1];
   const topic = jobSpec.args[jobSpec.args.indexOf('--input-topic') + 1];
   const [namespace, table] = jobSpec.args[jobSpec.args.indexOf('--output-table') + 1].split('.');
-  return { name, file, local: appLocal, cluster: { ...cluster, 'parallelism.default': String(jobSpec.parallelism) }, operator, init, initEnv, blobPath, jobSpec, podEnv, account, topic, namespace, table };
+  return { name, file, local: appLocal, cluster: { ...cluster, 'parallelism.default': String(jobSpec.parallelism) }, operator, taskManagerOverrides, init, initEnv, blobPath, jobSpec, podEnv, account, topic, namespace, table };
 }
 
 const orders = (from, count) => Array.from({ length: count }, (_, i) => ({ id: from + i, order_id: from + i, customer: `customer-${(from + i) % 3}`, quantity: 1 + ((from + i) % 4), unit_price: 2.5 }));
@@ -70,7 +70,7 @@ export async function applicationStages(ctx, tools, app, { produce, tableRecords
   const jvm = flinkJvm(ctx, tools);
   const conf = join(work, 'app-conf');
   const rest = `http://127.0.0.1:${app.local.restPort}`;
-  const jobEnv = { ...app.podEnv, ...client };
+  const jobEnv = { ...app.podEnv, ...client, ...flinkEnv(tools) };
 
   await stage('app fetch jar', async () => {
     const standIns = await azureStandIns({ dir: join(work, 'azure'), account: app.account, tenantId: '0f0e0d0c-0b0a-4900-8807-060504030201', clientId: 'c1c2c3c4-d5d6-4e7e-8f8f-a0a1a2a3a4a5', federatedToken: 'e2e-federated-token', blobs: { [app.blobPath]: readFileSync(tools.job.jar) } });
@@ -98,7 +98,7 @@ export async function applicationStages(ctx, tools, app, { produce, tableRecords
     // `--` ends the entry point's options (--jars takes several values), so the job's own --options reach it.
     const args = ['--configDir', conf, '--job-classname', app.jobSpec.entryClass, '--jars', app.jobSpec.jarURI, '--', ...app.jobSpec.args];
     const jm = startProgram(`app-jobmanager-${label}`, `app ${label}`, 'java', [...jvm('-Xmx512m'), 'org.apache.flink.container.entrypoint.StandaloneApplicationClusterEntryPoint', ...args], { env: jobEnv });
-    const tm = startTaskManager(ctx, jvm, conf, `app-taskmanager-${label}`, `app ${label}`, jobEnv);
+    const tm = startTaskManager(ctx, jvm, conf, `app-taskmanager-${label}`, `app ${label}`, jobEnv, app.taskManagerOverrides);
     const jobId = await waitFor(`the ${app.name} job to run`, 90000, async () => (await json(`${rest}/jobs/overview`)).jobs?.find((j) => j.state === 'RUNNING')?.jid);
     return { jm, tm, jobId };
   };

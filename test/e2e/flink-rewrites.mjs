@@ -69,10 +69,23 @@ export function clusterLoopback(file, deployment, local, move) {
     'taskmanager.memory.process.size': '1600m',
     'io.tmp.dirs': local.tmpDir,
   };
+  // Flink's Prometheus reporter (the PodMonitor's port in every pod): one free port per process
+  // here, the JobManager's in the file and the TaskManager's as its dynamic property.
+  const taskManagerOverrides = {};
+  if (cluster['metrics.reporter.prom.port'] !== undefined) {
+    move(file, cluster, 'metrics.reporter.prom.port', undefined, local.metricsPorts.jobManager, "the JobManager's reporter on a free port (each pod has its own address in the cluster)");
+    taskManagerOverrides['metrics.reporter.prom.port'] = local.metricsPorts.taskManager;
+    rewritesNote(move, file, local.metricsPorts.taskManager);
+  }
   const resources = { jobManager: { ...deployment.spec.jobManager.resource }, taskManager: { ...deployment.spec.taskManager.resource } };
   move(`${file} spec.jobManager.resource`, resources.jobManager, 'memory', undefined, operator['jobmanager.memory.process.size'], 'jobmanager.memory.process.size, sized for this machine');
   move(`${file} spec.taskManager.resource`, resources.taskManager, 'memory', undefined, operator['taskmanager.memory.process.size'], 'taskmanager.memory.process.size, sized for this machine');
-  return { cluster: { ...cluster, ...operator }, operator };
+  return { cluster: { ...cluster, ...operator }, operator, taskManagerOverrides };
+}
+
+/** Records the TaskManager's reporter port, which its start command sets over the file's. */
+function rewritesNote(move, file, port) {
+  move(`${file} (TaskManager)`, { 'metrics.reporter.prom.port': 'as the JobManager' }, 'metrics.reporter.prom.port', undefined, port, "-D of the TaskManager's start command: the TaskManager's reporter on a free port of its own");
 }
 
 /** The CATALOG lines of a gateway or job (`key: "value"`), moved to the catalog stand-in. */
@@ -95,7 +108,7 @@ export function flinkLoopbackConfig({ dist, intent, local, breaks = [], move }) 
   const flink = objectsOf(dist, env, 'flink');
   const session = flink('FlinkDeployment', 'flink-session');
   const sessionFile = `dist/${env}/flink/flinkdeployment-flink-session.yaml`;
-  const { cluster, operator } = clusterLoopback(sessionFile, session, { stateDir: local.flinkState, tmpDir: local.flinkTmp, rpcPort: local.flinkRpcPort, restPort: local.flinkRestPort, checkpointInterval: local.checkpointInterval }, move);
+  const { cluster, operator, taskManagerOverrides } = clusterLoopback(sessionFile, session, { stateDir: local.flinkState, tmpDir: local.flinkTmp, rpcPort: local.flinkRpcPort, restPort: local.flinkRestPort, checkpointInterval: local.checkpointInterval, metricsPorts: local.metricsPorts }, move);
 
   const gatewayObject = flink('Deployment', 'flink-sql-gateway');
   const gatewayFile = `dist/${env}/flink/deployment-flink-sql-gateway.yaml`;
@@ -122,5 +135,5 @@ export function flinkLoopbackConfig({ dist, intent, local, breaks = [], move }) 
   // The gateway's own start lines before `exec`, run by sh with the store folder moved.
   const storeScript = script.filter((l) => l !== execLine).join('\n').replaceAll('/catalogs/', `${local.catalogStore}/`);
   move(gatewayFile, { 'catalog store file': '/catalogs/' }, 'catalog store file', undefined, `${local.catalogStore}/`, 'the printf of the start script writes into the run folder');
-  return { cluster, operator, gateway, jvmOptions, storeScript, catalogText, warehouse: intent.polaris.flink.warehouse };
+  return { cluster, operator, taskManagerOverrides, gateway, jvmOptions, storeScript, catalogText, warehouse: intent.polaris.flink.warehouse };
 }

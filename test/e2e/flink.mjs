@@ -35,6 +35,7 @@ export async function flinkSetup({ dist, intent, local, breaks, move, work }) {
     flinkRpcPort: String(await freePort()),
     flinkRestPort: String(await freePort()),
     gatewayPort: String(await freePort()),
+    metricsPorts: { jobManager: String(await freePort()), taskManager: String(await freePort()) },
   };
   for (const d of [flinkLocal.flinkState, flinkLocal.flinkTmp, flinkLocal.catalogStore, join(work, 'flink-conf'), join(work, 'gateway-conf')]) mkdirSync(d, { recursive: true });
   return { local: flinkLocal, config: flinkLoopbackConfig({ dist, intent, local: flinkLocal, breaks, move }) };
@@ -48,8 +49,11 @@ export function flinkJvm({ work, breaks }, tools) {
   return (...extra) => [...JAVA17_OPENS, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j.configurationFile=${join(work, 'log4j2.properties')}`, ...extra, ...classpath];
 }
 
-/** A TaskManager as taskmanager.sh starts one: its memory computed first by BashJavaUtils from the configuration. */
-export function startTaskManager({ startProgram }, jvm, conf, name, stageName, env = {}) {
+/** The image's plugins folder (FLINK_PLUGINS_DIR; without it Flink would take the run folder's plugins/, Connect's). */
+export const flinkEnv = (tools) => ({ FLINK_PLUGINS_DIR: tools.flink.pluginsDir });
+
+/** A TaskManager as taskmanager.sh starts one: its memory computed first by BashJavaUtils from the configuration; `overrides` are its own -D properties. */
+export function startTaskManager({ startProgram }, jvm, conf, name, stageName, env = {}, overrides = {}) {
   let resources;
   try {
     resources = execFileSync('java', [...jvm('-Xmx128m'), 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', conf], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,7 +65,7 @@ export function startTaskManager({ startProgram }, jvm, conf, name, stageName, e
     .filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:'))
     .map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim().split(/\s+/));
   if (!jvmParams || !dynamic) throw new Error(`BashJavaUtils printed no resource parameters:\n${resources.slice(-500)}`);
-  return startProgram(name, stageName, 'java', [...jvm(...jvmParams), 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', conf, ...dynamic], { env });
+  return startProgram(name, stageName, 'java', [...jvm(...jvmParams), 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', conf, ...dynamic, ...Object.entries(overrides).flatMap(([k, v]) => ['-D', `${k}=${v}`])], { env });
 }
 
 export const yaml = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}: ${JSON.stringify(String(v))}`).join('\n')}\n`;
@@ -78,8 +82,8 @@ export async function startFlink(ctx, tools, { local, config }) {
   const rest = `http://127.0.0.1:${local.flinkRestPort}`;
 
   await stage('flink cluster', async () => {
-    startProgram('flink-jobmanager', 'flink cluster', 'java', [...jvm('-Xmx512m'), 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint', '--configDir', conf]);
-    startTaskManager(ctx, jvm, conf, 'flink-taskmanager', 'flink cluster');
+    startProgram('flink-jobmanager', 'flink cluster', 'java', [...jvm('-Xmx512m'), 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint', '--configDir', conf], { env: flinkEnv(tools) });
+    startTaskManager(ctx, jvm, conf, 'flink-taskmanager', 'flink cluster', flinkEnv(tools), config.taskManagerOverrides);
     await waitFor('the JobManager REST API with one TaskManager', 90000, async () => ((await json(`${rest}/taskmanagers`)).taskmanagers?.length === 1 ? true : undefined));
   });
 
@@ -89,7 +93,7 @@ export async function startFlink(ctx, tools, { local, config }) {
     const gatewayConf = join(work, 'gateway-conf');
     writeFileSync(join(gatewayConf, 'config.yaml'), '');
     const dynamic = Object.entries(config.gateway).filter(([k]) => k !== 'env.java.opts.sql-gateway').map(([k, v]) => `-D${k}=${v}`);
-    startProgram('flink-sql-gateway', 'flink gateway', 'java', [...jvm('-Xmx768m', ...config.jvmOptions), 'org.apache.flink.table.gateway.SqlGateway', ...dynamic], { env: { FLINK_CONF_DIR: gatewayConf } });
+    startProgram('flink-sql-gateway', 'flink gateway', 'java', [...jvm('-Xmx768m', ...config.jvmOptions), 'org.apache.flink.table.gateway.SqlGateway', ...dynamic], { env: { FLINK_CONF_DIR: gatewayConf, ...flinkEnv(tools) } });
     await waitFor('the SQL Gateway REST API', 90000, () => json(`http://127.0.0.1:${local.gatewayPort}/v1/info`));
   });
 }

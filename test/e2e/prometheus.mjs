@@ -14,8 +14,8 @@ import { freePort, Program, root } from '../lib/programs.mjs';
 /** The PodMonitors of dist/<env>/, keyed `<namespace>/<name>`. */
 export function podMonitors(dist, env) {
   const found = new Map();
-  for (const component of readdirSync(join(dist, env))) {
-    const dir = join(dist, env, component);
+  for (const entry of readdirSync(join(dist, env), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+    const dir = join(dist, env, entry.name);
     for (const file of readdirSync(dir).filter((f) => f.startsWith('podmonitor-'))) {
       const o = YAML.parse(readFileSync(join(dir, file), 'utf8'));
       found.set(`${o.metadata.namespace}/${o.metadata.name}`, o);
@@ -26,15 +26,19 @@ export function podMonitors(dist, env) {
 
 /**
  * A Prometheus scrape job per PodMonitor endpoint, as the managed Prometheus add-on derives it,
- * with the pod's address replaced by where the program listens here. The job keeps the
- * monitor's path, scheme and interval; `namespace` and `pod` labels are set as the
- * add-on's pod discovery sets them.
+ * with each pod's address replaced by where the program listens here. `targets` maps
+ * `<namespace>/<name>` to an address, or to the pods `[{ pod, ports: { <port in the cluster>: <address here> } }]`:
+ * the endpoint's portNumber picks the pod's port, and a port the pod does not listen on stays
+ * `127.0.0.1:<portNumber>`, where nothing of the run listens, so the scrape fails as it would in
+ * the cluster. The job keeps the monitor's path, scheme and interval; `namespace` and `pod` labels
+ * are set as the add-on's pod discovery sets them.
  */
 export function scrapeConfig(monitors, targets, { interval } = {}) {
   const jobs = [];
-  for (const [key, address] of Object.entries(targets)) {
+  for (const [key, where] of Object.entries(targets)) {
     const monitor = monitors.get(key);
     if (!monitor) throw new Error(`no PodMonitor ${key} in dist (have: ${[...monitors.keys()].join(', ')})`);
+    const pods = typeof where === 'string' ? [{ pod: `${monitor.metadata.name}-local`, address: where }] : where;
     monitor.spec.podMetricsEndpoints.forEach((endpoint, i) => {
       jobs.push({
         job_name: `podMonitor/${key}/${i}`,
@@ -42,7 +46,10 @@ export function scrapeConfig(monitors, targets, { interval } = {}) {
         scheme: endpoint.scheme ?? 'http',
         scrape_interval: interval ?? endpoint.interval,
         ...(endpoint.headers ? { http_headers: endpoint.headers } : {}),
-        static_configs: [{ targets: [address], labels: { namespace: monitor.metadata.namespace, pod: `${monitor.metadata.name}-local` } }],
+        static_configs: pods.map((p) => ({
+          targets: [p.address ?? p.ports[endpoint.portNumber] ?? `127.0.0.1:${endpoint.portNumber}`],
+          labels: { namespace: monitor.metadata.namespace, pod: p.pod },
+        })),
       });
     });
   }
@@ -92,6 +99,7 @@ export async function startPrometheus({ jobs, rules, work, scrapeInterval = '2s'
     return body.data;
   };
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  const targetCount = jobs.flatMap((j) => j.static_configs.flatMap((c) => c.targets)).length;
   return {
     base,
     server,
@@ -102,7 +110,7 @@ export async function startPrometheus({ jobs, rules, work, scrapeInterval = '2s'
       while (Date.now() < deadline) {
         try {
           const { activeTargets } = await api('/api/v1/targets');
-          if (activeTargets.length === jobs.length && activeTargets.every((t) => t.lastScrape && !t.lastScrape.startsWith('0001'))) return activeTargets;
+          if (activeTargets.length === targetCount && activeTargets.every((t) => t.lastScrape && !t.lastScrape.startsWith('0001'))) return activeTargets;
         } catch {}
         if (!server.running) throw new Error(`prometheus exited:\n${server.problems()}`);
         await sleep(500);

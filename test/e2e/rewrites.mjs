@@ -40,6 +40,11 @@ export const BREAKS = {
     what: "the Connect service account's Role names another Secret than the one the sink's credential reads",
     rbac: (objects) => objects.map((o) => (o.kind === 'Role' ? { ...o, rules: o.rules.map((r) => ({ ...r, resourceNames: r.resourceNames?.map((n) => `${n}-other`) })) } : o)),
   },
+  'metrics-port': {
+    stage: 'worker',
+    what: "the Connect PodMonitor scrapes port 9405, where Strimzi's exporter does not listen (it serves 9404)",
+    podMonitor: (m) => (m.metadata.namespace === 'kafka-connect' ? { ...m, spec: { ...m.spec, podMetricsEndpoints: m.spec.podMetricsEndpoints.map((e) => ({ ...e, portNumber: e.portNumber + 1 })) } } : m),
+  },
   'trino-catalog-key': {
     stage: 'trino',
     what: "Trino's catalog file has iceberg.rest-catalog.warehous for iceberg.rest-catalog.warehouse",

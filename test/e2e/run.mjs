@@ -35,6 +35,7 @@ import { historySetup } from './flink-history.mjs';
 import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
 import { FLINK_BREAKS } from './flink-rewrites.mjs';
 import { kubernetesApi } from './kubernetes-api.mjs';
+import { checkCoverage, connectExporterConfig, connectPod, flinkPods, flinkPlugins, jmxExporterAgent, scrapedUp, startScraping, STRIMZI_EXPORTER_PORT } from './metrics.mjs';
 import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
 
 const BREAKS = { ...CONNECT_BREAKS, ...FLINK_BREAKS };
@@ -56,6 +57,8 @@ const folders = [];
 /** Loopback stand-ins served from this process, closed at the end. */
 const servers = [];
 let catalogBase;
+/** The run's Prometheus, its scrape jobs, and which programs of metric-sources.mjs ran. */
+let metrics;
 const work = mkdtempSync(join(tmpdir(), 'lakehouse-e2e-'));
 folders.push(work);
 // A made-up client: the catalog stand-in's credentials check knows it; Trino reads it from its
@@ -136,9 +139,10 @@ async function prepare() {
   const intentFile = join(work, 'intent.json');
   execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
-  const flink = runs.flink ? prepareFlink() : undefined;
+  const flink = runs.flink ? { ...prepareFlink(), pluginsDir: await flinkPlugins(work) } : undefined;
+  const jmxAgent = runs.connect ? jmxExporterAgent() : undefined;
   const job = runs.flink ? buildJob() : undefined;
-  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink, job };
+  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink, job, jmxAgent };
 }
 
 async function main() {
@@ -147,7 +151,7 @@ async function main() {
   const sink = tools.intent.sinks[0];
   if (!sink?.table) throw new StageError('config', `environments/${options.env}.ts: the end-to-end test needs a kafka-connect sink with a fixed table`);
   const [namespace, table] = sink.table.split('.');
-  const ports = Object.fromEntries(await Promise.all(['broker', 'controller', 'catalog', 'credentials', 'kubernetes', 'connect'].map(async (k) => [k, await freePort()])));
+  const ports = Object.fromEntries(await Promise.all(['broker', 'controller', 'catalog', 'credentials', 'kubernetes', 'connect', 'connectMetrics'].map(async (k) => [k, await freePort()])));
   const warehouse = join(work, 'warehouse');
   mkdirSync(warehouse);
   mkdirSync(join(work, 'plugins'));
@@ -168,6 +172,11 @@ async function main() {
   const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
   const app = runs.flink && tools.intent.flinkApps.length ? await applicationSetup({ dist, intent: tools.intent, local, move: mover(config.rewrites), work, job: tools.job }) : undefined;
   const history = app ? await historySetup({ dist, intent: tools.intent, work, move: mover(config.rewrites), stateDirs: { 'flink-state-session': flink.local.flinkState, [`flink-state-${tools.intent.flinkApps[0]}`]: app.local.stateDir } }) : undefined;
+  const exporterConfig = join(work, 'metrics-config.json');
+  if (runs.connect) {
+    const clusterFile = connectExporterConfig(dist, options.env, exporterConfig);
+    config.rewrites.push({ file: clusterFile, key: 'spec.metricsConfig (the exporter agent)', from: `port ${STRIMZI_EXPORTER_PORT} (Strimzi's kafka_connect_run.sh)`, to: `127.0.0.1:${ports.connectMetrics}`, why: 'a free loopback port; the rules are the ConfigMap\'s, as JSON like the operator writes them' });
+  }
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText, users: [tools.intent.trinoUser] });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
@@ -250,6 +259,25 @@ async function main() {
     }
   });
 
+  const connectTarget = runs.connect ? connectPod(dist, options.env, `127.0.0.1:${ports.connectMetrics}`) : undefined;
+  // A real Prometheus scrapes every program below through the generated PodMonitors, from the start.
+  const scraping = await stage('prometheus', () =>
+    startScraping({
+      dist,
+      env: options.env,
+      work,
+      pods: [
+        ...(connectTarget ? [connectTarget] : []),
+        ...(flink ? flinkPods(dist, options.env, 'flink-session', flink.local.metricsPorts) : []),
+        ...(app ? flinkPods(dist, options.env, app.name, app.local.metricsPorts) : []),
+      ],
+      extraJobs: [trinoScrapeJob(staged, config, tools.intent.trinoUser)],
+      breaks: options.break,
+    }),
+  );
+  metrics = { ...scraping, ran: ['trino', ...(runs.connect ? ['connect'] : []), ...(runs.flink ? ['flink'] : [])] };
+  console.log(`  ${scraping.prometheus.base} scrapes ${scraping.jobs.map((j) => `${j.job_name} (${j.static_configs.map((c) => `${c.labels.pod} at ${c.targets[0]}`).join(', ')})`).join('; ')}`);
+
   // Flink starts beside the Connect worker; its stages run after the Connect ones.
   const flinkContext = { stage, waitFor, startProgram, work, json, breaks: options.break, client: CLIENT, Fatal };
   const flinkUp = runs.flink ? startFlink(flinkContext, tools, flink) : Promise.resolve();
@@ -263,7 +291,7 @@ async function main() {
   const startWorker = () => {
     // The config provider's Kubernetes client (fabric8) reads these instead of the pod's service account.
     const kubernetesClient = { KUBERNETES_MASTER: kubernetes.url, KUBERNETES_AUTH_TOKEN: kubernetes.token, KUBERNETES_AUTH_TRYKUBECONFIG: 'false', KUBERNETES_AUTH_TRYSERVICEACCOUNT: 'false' };
-    worker = startProgram('connect', 'worker', 'java', [...jvm('1g'), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: kubernetesClient });
+    worker = startProgram('connect', 'worker', 'java', [...jvm('1g'), ...tools.jmxAgent(ports.connectMetrics, exporterConfig), 'org.apache.kafka.connect.cli.ConnectDistributed', join(work, 'worker.properties')], { env: kubernetesClient });
   };
   await connectStage('worker', async () => {
     kubernetes = await kubernetesApi({ port: ports.kubernetes, ...config.kubernetes, secrets: secretsOf(config.kubernetes.secrets) });
@@ -274,6 +302,8 @@ async function main() {
     const plugins = await waitFor('the Connect worker REST API with the Iceberg sink plugin', 90000, () => json(`${connectBase}/connector-plugins`));
     const wanted = config.sinks[0].config['connector.class'];
     if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
+    // The exporter agent serves from the JVM's start: the worker's PodMonitor must reach it now.
+    await scrapedUp(scraping.prometheus, connectTarget.namespace);
   });
 
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
@@ -366,6 +396,8 @@ async function main() {
     console.log(`  credentials: ${kubernetes.requests.length} Secret reads, all allowed by the generated Role; ${credentials.tokenRequests.length} token requests, none refused (${[...new Set(credentials.tokenRequests.map((r) => r.secret))].join(', ')})`);
   });
 
+  await connectStage('fault: failed task', () => injectTaskFailure({ connectBase, connector, status, failedTask, prometheus: scraping.prometheus, namespace: connectTarget.namespace }));
+
   if (!runs.flink) return;
   await flinkUp;
   const trinoRows = async (sql) => {
@@ -396,6 +428,61 @@ async function main() {
       history,
     });
   }
+}
+
+/** Trino has no PodMonitor (its /metrics wants a user; docs/monitoring.md): the coordinator scraped as coverage.mjs does, with the run's user. */
+function trinoScrapeJob(staged, config, user) {
+  const https = Boolean(config.trinoFiles['password-authenticator.properties']);
+  return {
+    job_name: 'trino/coordinator',
+    metrics_path: '/metrics',
+    scheme: https ? 'https' : 'http',
+    static_configs: [{ targets: [`127.0.0.1:${https ? staged.https : staged.http}`], labels: { namespace: 'trino', pod: 'trino-coordinator-local' } }],
+    http_headers: { 'X-Trino-User': { values: [user] } },
+    ...(https ? { tls_config: { insecure_skip_verify: true }, basic_auth: { username: user, password: staged.password } } : {}),
+  };
+}
+
+/**
+ * The injected fault: the sink's task fails for real (its iceberg.catalog.type removed through
+ * Connect's REST API, so Iceberg wants a Hive catalog it cannot load), and the generated
+ * KafkaConnectTaskFailed rule, expression and `for` as generated, must turn pending or firing.
+ * Then the configuration is put back, the task runs again, and the alert clears.
+ */
+async function injectTaskFailure({ connectBase, connector, status, failedTask, prometheus, namespace }) {
+  await scrapedUp(prometheus, namespace);
+  const put = (body) => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const began = Date.now();
+  const { 'iceberg.catalog.type': _, ...broken } = connector.config;
+  await put(broken);
+  const failed = await waitFor(`a task of ${connector.name} to fail`, 60000, async () => (await status()).tasks?.find((t) => t.state === 'FAILED'));
+  const seen = await waitFor('KafkaConnectTaskFailed to be pending or firing', 60000, async () => {
+    const state = await prometheus.alertState('KafkaConnectTaskFailed');
+    return state === 'inactive' ? undefined : state;
+  });
+  console.log(`    task ${failed.id} of ${connector.name} failed (${traceOf(failed).split('\n')[0]}); KafkaConnectTaskFailed ${seen} ${seconds(Date.now() - began)} after the fault`);
+  await put(connector.config);
+  await json(`${connectBase}/connectors/${connector.name}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST' });
+  await waitFor(`the tasks of ${connector.name} to run again`, 60000, async () => {
+    const s = await status();
+    return !failedTask(s) && s.tasks?.length > 0 && s.tasks.every((t) => t.state === 'RUNNING') ? true : undefined;
+  });
+  await waitFor('KafkaConnectTaskFailed to clear', 60000, async () => ((await prometheus.alertState('KafkaConnectTaskFailed')) === 'inactive' ? true : undefined));
+  console.log(`    configuration restored: the task runs and the alert cleared ${seconds(Date.now() - began)} after the fault`);
+}
+
+/** Every target answered at least once, and every metric of the alerts and panels is accounted for (metrics.mjs). */
+async function metricsCoverage() {
+  const { prometheus, ran } = metrics;
+  const never = await prometheus.query('max by (job, pod, instance) (max_over_time(up[1h])) == 0');
+  if (never.length) throw new Error(`never scraped successfully: ${never.map((r) => `${r.metric.job} ${r.metric.pod} at ${r.metric.instance}`).join('; ')}`);
+  const report = await checkCoverage(prometheus, ran);
+  console.log(`  ${report.scraped.length} metric names of the dev and prod alerts and panels are in this run's scrapes: ${report.scraped.join(', ')}`);
+  if (report.skipped.length) console.log(`  not checked in this run (--only): ${report.skipped.join(', ')}`);
+  console.log(`  ${report.notRunHere.length} come from programs that cannot run here (test/monitoring/metric-sources.mjs): ${report.notRunHere.join(', ')}`);
+  // What monitoring costs the run besides its stages: the server's CPU time (Linux, in clock ticks of 10 ms).
+  const [utime, stime] = readFileSync(`/proc/${prometheus.server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).map(Number);
+  console.log(`  Prometheus used ${((utime + stime) / 100).toFixed(1)} s of CPU over the run`);
 }
 
 /** A token from the stand-in's client-credentials endpoint, as the sink and Trino get theirs. */
@@ -493,6 +580,7 @@ async function shutdown() {
       await p.stop(20000);
     }
   }
+  await metrics?.prometheus.stop();
   await Promise.all(servers.map((s) => s.close()));
   if (options.keep) console.log(`kept ${folders.join(', ')}`);
   else for (const folder of folders) rmSync(folder, { recursive: true, force: true });
@@ -505,6 +593,7 @@ process.once('SIGINT', interrupted);
 process.once('SIGTERM', interrupted);
 try {
   await main();
+  await stage('metrics coverage', metricsCoverage);
   console.log(`end to end: passed in ${seconds(Date.now() - began)} (${times.map(([n, t]) => `${n} ${seconds(t)}`).join(', ')})`);
 } catch (error) {
   const stageName = error instanceof StageError ? error.stage : 'setup';
