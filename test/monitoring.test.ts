@@ -29,7 +29,9 @@ describe('metrics endpoints', () => {
           'trino/trino-coordinator',
           'trino/trino-worker',
           'warpstream/warpstream-agent',
+          'warpstream/warpstream-agent-cluster-metrics',
           'warpstream/warpstream-schema-registry',
+          'warpstream/warpstream-schema-registry-cluster-metrics',
         ].filter(
           (m) => env === 'dev' || all.some((o) => `${o.metadata.namespace}/${o.metadata.name}` === m),
         ),
@@ -55,7 +57,9 @@ describe('metrics endpoints', () => {
     expect(without.errors.map((e) => e.message)).toEqual([]);
     const all = objects(without);
     expect(all.filter((o) => o.kind === 'PodMonitor')).toEqual([]);
-    expect(all.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-metrics'))).toEqual([]);
+    const admitsScraper = (o: any) => (o.spec.ingress ?? []).some((i: any) => (i.from ?? []).some((f: any) => f.podSelector?.matchLabels?.rsName === 'ama-metrics'));
+    expect(objects(synthOne('dev')).filter((o) => o.kind === 'NetworkPolicy' && admitsScraper(o)).length).toBeGreaterThan(5);
+    expect(all.filter((o) => o.kind === 'NetworkPolicy' && admitsScraper(o))).toEqual([]);
     expect(without.monitoring).toBeUndefined();
     expect(all.filter((o) => ['trino-metrics-user', 'trino-metrics'].includes(o.metadata.name))).toEqual([]);
     // No directory (Argo CD refuses an Application whose path git does not hold) and no Application for it.

@@ -49,10 +49,27 @@ describe.each(envNames)('WarpStream in %s', (env) => {
       ]);
       expect(es.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
       expect(envVar('WARPSTREAM_DEFAULT_VIRTUAL_CLUSTER_ID').valueFrom.secretKeyRef).toEqual({ name: pool.name, key: 'virtual-cluster-id' });
-      expect(container.args).toEqual(['agent', '-agentKeyPath', '/app/agent-key/agent-key']);
+      expect(container.args).toEqual(['agent', '-agentKeyPath', '/app/agent-key/agent-key', '-disablePublishMetricsJob']);
       const volume = pod.spec.volumes.find((v: any) => v.name === 'agent-key');
       expect(volume.secret).toMatchObject({ secretName: pool.name, items: [{ key: 'agent-key', path: 'agent-key' }] });
       expect(objects(result).filter((o) => o.kind === 'Secret' && o.metadata.namespace === 'warpstream')).toEqual([]);
+    });
+
+    it("publishes the cluster's metrics from one metrics pod, as chart 1.0.82's dedicatedMetricsPod: the agent key only, no bucket, no API token", () => {
+      expect(config.WARPSTREAM_ENABLE_PROMETHEUS_METRICS).toBe('true');
+      const metrics = find(result, 'Deployment', `${pool.name}-cluster-metrics`, 'warpstream');
+      const [c] = metrics.spec.template.spec.containers;
+      expect(metrics.spec.replicas).toBe(1);
+      expect(c.args).toEqual(['metrics', '-agentKeyPath', '/app/agent-key/agent-key']);
+      expect(c.envFrom).toEqual([{ configMapRef: { name: pool.name } }]);
+      expect(c.env.find((e: any) => e.name === 'WARPSTREAM_DEFAULT_VIRTUAL_CLUSTER_ID').valueFrom.secretKeyRef).toEqual({ name: pool.name, key: 'virtual-cluster-id' });
+      expect(c.image).toBe(settings.image);
+      expect(metrics.spec.template.spec.automountServiceAccountToken).toBe(false);
+      expect(metrics.spec.template.spec.serviceAccountName).not.toBe(pod.spec.serviceAccountName);
+      // Not a workload identity: it reaches no storage.
+      expect(metrics.spec.template.metadata.labels['azure.workload.identity/use']).toBeUndefined();
+      const monitor = find(result, 'PodMonitor', `${pool.name}-cluster-metrics`, 'warpstream');
+      expect(monitor.spec.selector.matchLabels).toEqual(metrics.spec.selector.matchLabels);
     });
 
     it('uses the pinned image from the environment registry', () => {

@@ -5,6 +5,7 @@ import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import type { Platform } from '../lib/platform';
 import { KeyVaultSecret } from '../lib/secrets';
+import { WarpstreamMetricsPod } from './metrics-pod';
 import { checksum, quantityCpu, quantityGiB, restrictedContainer, spreadAcrossZones } from '../lib/workload';
 
 /** Where the agent key file is mounted (warpstream-agent chart 1.0.82 mounts it under /app/agent-key and passes -agentKeyPath). */
@@ -77,6 +78,8 @@ export class WarpstreamAgent extends Construct {
       WARPSTREAM_BUCKET_URL: bucket.location().azblob(),
       WARPSTREAM_REGION: props.region,
       WARPSTREAM_GRACEFUL_SHUTDOWN_DURATION: `${props.gracefulShutdownSeconds}s`,
+      // The chart's prometheusEnabled (on by default): metrics on /metrics of the HTTP port.
+      WARPSTREAM_ENABLE_PROMETHEUS_METRICS: 'true',
       // Account for the Go Azure SDK; with no key or SAS set, credentials come from the
       // workload identity the webhook injects (AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE).
       AZURE_STORAGE_ACCOUNT: platform.lake.accountName,
@@ -151,7 +154,8 @@ export class WarpstreamAgent extends Construct {
                 name: 'warpstream',
                 image: props.image,
                 imagePullPolicy: 'IfNotPresent',
-                args: ['agent', '-agentKeyPath', `${AGENT_KEY_DIR}/agent-key`],
+                // The pool's metrics pod publishes the cluster's metrics (chart: -disablePublishMetricsJob with dedicatedMetricsPod).
+                args: ['agent', '-agentKeyPath', `${AGENT_KEY_DIR}/agent-key`, '-disablePublishMetricsJob'],
                 envFrom: [{ configMapRef: { name } }],
                 env: [
                   { name: 'WARPSTREAM_DEFAULT_VIRTUAL_CLUSTER_ID', valueFrom: { secretKeyRef: { name: secret.secretName, key: 'virtual-cluster-id' } } },
@@ -248,6 +252,16 @@ export class WarpstreamAgent extends Construct {
     });
     // The agent serves Prometheus metrics on its HTTP port at /metrics (WarpStream docs, "Monitoring").
     exposeMetrics(this, { name, namespace, labels, selector, port: WARPSTREAM_PORTS.http });
+    new WarpstreamMetricsPod(this, 'metrics-pod', {
+      pool: name,
+      namespace,
+      image: props.image,
+      configMap: name,
+      config,
+      secretName: secret.secretName,
+      agentKeyPath: { dir: AGENT_KEY_DIR, file: 'agent-key' },
+      httpPort: WARPSTREAM_PORTS.http,
+    });
   }
 
   /**

@@ -111,13 +111,36 @@ export function need(command, hint) {
   }
 }
 
-export const freePort = () =>
+/**
+ * A port free now, for a program started later. Chosen below the kernel's ephemeral range: a port
+ * the kernel hands out (listen(0)) is also what it gives outgoing connections, and one of those
+ * took a Flink port between the e2e's setup and the program's start ("Could not start actor
+ * system on any port"). Ports given out by this process are not given twice.
+ */
+const givenPorts = new Set();
+const ephemeralLow = (() => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+})();
+const canListen = (port) =>
   new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+export async function freePort() {
+  const low = Math.max(1024, ephemeralLow - 12000);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralLow - low));
+    if (givenPorts.has(port) || !(await canListen(port))) continue;
+    givenPorts.add(port);
+    return port;
+  }
+  throw new ProgramError(`no free port in ${low}-${ephemeralLow - 1} after 200 tries`);
+}
 
 export const parseProperties = (text) =>
   Object.fromEntries(
