@@ -4,7 +4,7 @@ import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import { workloadNamespaces } from '../lib/namespaces';
 import { KeyVaultSecret } from '../lib/secrets';
-import { checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
+import { budgetAndPolicy, checksum, dnsEgress, namespacesPeer, resources, restrictedContainer, restrictedPod, spreadAcrossZones, tcpEgress } from '../lib/workload';
 import type { PolarisConsumer } from '../polaris';
 import { POLARIS } from '../polaris/constants';
 import type { FlinkCluster } from '.';
@@ -149,22 +149,16 @@ export class SqlGateway extends Construct {
         ports: [{ name: 'rest', port: FLINK.gatewayPort, targetPort: k8s.IntOrString.fromString('rest'), protocol: 'TCP' }],
       },
     });
-    new k8s.KubePodDisruptionBudget(this, 'pdb', { metadata: { name, namespace, labels }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } } });
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata: { name, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        // The gateway has no authentication: only labelled pods of the flink namespace (and kubectl
-        // port-forward, which needs pods/portforward there) reach it.
-        ingress: [{ from: [{ podSelector: { matchLabels: SQL_CLIENT_LABEL } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLINK.gatewayPort) }] }],
-        egress: [
-          dnsEgress,
-          { to: [{ podSelector: { matchLabels: { app: session.deploymentName } } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLINK.restPort) }] },
-          { to: [namespacesPeer([workloadNamespaces.polaris])], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(POLARIS.httpPort) }] },
-          tcpEgress(443),
-        ],
-      },
+    // The gateway has no authentication: only labelled pods of the flink namespace (and kubectl
+    // port-forward, which needs pods/portforward there) reach it.
+    budgetAndPolicy(this, { name, namespace, labels }, selector, {
+      ingress: [{ from: [{ podSelector: { matchLabels: SQL_CLIENT_LABEL } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLINK.gatewayPort) }] }],
+      egress: [
+        dnsEgress,
+        { to: [{ podSelector: { matchLabels: { app: session.deploymentName } } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLINK.restPort) }] },
+        { to: [namespacesPeer([workloadNamespaces.polaris])], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(POLARIS.httpPort) }] },
+        tcpEgress(443),
+      ],
     });
   }
 }

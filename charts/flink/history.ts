@@ -4,7 +4,7 @@ import type { Platform } from '../lib/platform';
 import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { WorkloadIdentity } from '../lib/identity';
 import { workloadNamespaces } from '../lib/namespaces';
-import { checksum, dnsEgress, resources, restrictedContainer, restrictedPod, tcpEgress } from '../lib/workload';
+import { budgetAndPolicy, checksum, dnsEgress, resources, restrictedContainer, restrictedPod, tcpEgress } from '../lib/workload';
 import type { FlinkCluster } from '.';
 import { ABFS_KEYS, FLINK } from './constants';
 import { SQL_CLIENT_LABEL } from './gateway';
@@ -95,16 +95,10 @@ export class HistoryServer extends Construct {
       metadata: { name, namespace, labels },
       spec: { type: 'ClusterIP', selector, ports: [{ name: 'web', port: FLINK.historyPort, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }] },
     });
-    new k8s.KubePodDisruptionBudget(this, 'pdb', { metadata: { name, namespace, labels }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } } });
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata: { name, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: [{ podSelector: { matchLabels: SQL_CLIENT_LABEL } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLINK.historyPort) }] }],
-        // The lake and Entra ID.
-        egress: [dnsEgress, tcpEgress(443)],
-      },
+    budgetAndPolicy(this, { name, namespace, labels }, selector, {
+      ingress: [{ from: [{ podSelector: { matchLabels: SQL_CLIENT_LABEL } }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(FLINK.historyPort) }] }],
+      // The lake and Entra ID.
+      egress: [dnsEgress, tcpEgress(443)],
     });
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
 
 /** Memory in GiB as a Kubernetes quantity: whole Gi, else whole Mi (never `1e-7Gi`). */
 export function quantityGiB(gib: number): string {
@@ -72,4 +73,28 @@ export function spreadAcrossZones(selector: Record<string, string>, requireZones
     labelSelector: { matchLabels: selector },
     matchLabelKeys: ['pod-template-hash'],
   }));
+}
+
+/** Name, namespace and labels shared by a workload's objects. */
+export interface WorkloadMetadata {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+}
+
+/**
+ * A workload's budget and network policy: one pod may be evicted at a time (drains, node
+ * upgrades), and only the traffic the rules name reaches or leaves its pods.
+ */
+export function budgetAndPolicy(
+  scope: Construct,
+  metadata: WorkloadMetadata,
+  selector: Record<string, string>,
+  rules: { readonly ingress: k8s.NetworkPolicyIngressRule[]; readonly egress: k8s.NetworkPolicyEgressRule[] },
+): void {
+  new k8s.KubePodDisruptionBudget(scope, 'pdb', { metadata: { ...metadata }, spec: { maxUnavailable: port(1), selector: { matchLabels: selector } } });
+  new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+    metadata: { ...metadata },
+    spec: { podSelector: { matchLabels: selector }, policyTypes: ['Ingress', 'Egress'], ingress: rules.ingress, egress: rules.egress },
+  });
 }

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { recommendedLabels, selectorLabels } from '../lib/chart';
 import { exposeMetrics } from '../lib/monitoring';
-import { checksum, restrictedContainer } from '../lib/workload';
+import { budgetAndPolicy, checksum, dnsEgress, restrictedContainer, tcpEgress } from '../lib/workload';
 
 export interface WarpstreamMetricsPodProps {
   /** Name of the agent pool; the pod is `<pool>-cluster-metrics` (the chart's `<name>-metrics` is our scraper policy's name). */
@@ -83,26 +83,8 @@ export class WarpstreamMetricsPod extends Construct {
         },
       },
     });
-    new k8s.KubePodDisruptionBudget(this, 'pdb', { metadata: { name, namespace, labels }, spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } } });
     // Out: DNS and the control plane over HTTPS. In: only the metrics scraper (exposeMetrics).
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata: { name, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [
-          {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-            ports: [
-              { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-              { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-            ],
-          },
-          { ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(443) }] },
-        ],
-      },
-    });
+    budgetAndPolicy(this, { name, namespace, labels }, selector, { ingress: [], egress: [dnsEgress, tcpEgress(443)] });
     exposeMetrics(this, { name, namespace, labels, selector, port: props.httpPort });
   }
 }
