@@ -2,8 +2,8 @@ import type { Thresholds } from './settings';
 
 /**
  * The alerts of the platform as Prometheus rule groups, one group per component. The same
- * model becomes the Azure Monitor Prometheus rule groups (bicep/modules/monitoring.bicep) and
- * the rule file promtool checks and unit-tests (test/monitoring/promtool.test.ts).
+ * model becomes the Azure Monitor Prometheus rule groups (bicep/modules/monitoring.bicep), which
+ * the tests turn into the rule file promtool checks and unit-tests (test/monitoring/promtool.mjs).
  */
 
 export type Severity = 'critical' | 'warning';
@@ -268,21 +268,4 @@ export function ruleGroups(ctx: AlertContext): RuleGroup[] {
     ],
   });
   return groups;
-}
-
-/** The rule groups as a Prometheus rule file (what promtool reads). */
-export function prometheusRuleFile(groups: readonly RuleGroup[], evaluationMinutes: number): unknown {
-  return {
-    groups: groups.map((g) => ({
-      name: g.name,
-      interval: `${evaluationMinutes}m`,
-      rules: g.rules.map((r) => ({
-        alert: r.alert,
-        expr: r.expr,
-        ...(r.forMinutes > 0 ? { for: `${r.forMinutes}m` } : {}),
-        labels: { severity: r.severity },
-        annotations: { summary: r.summary, runbook_url: runbookAnchor(r.runbook) },
-      })),
-    })),
-  };
 }

@@ -1,5 +1,5 @@
 import { buildDashboard, dashboardSpecs } from './dashboards';
-import { prometheusRuleFile, ruleGroups, RuleGroup, runbookAnchor, AZURE_SEVERITY } from './alerts';
+import { ruleGroups, RuleGroup, runbookAnchor, AZURE_SEVERITY } from './alerts';
 import type { MonitoringSettings } from './settings';
 import { AzureMetricAlert, databaseAlerts } from './metric-alerts';
 
@@ -89,9 +89,4 @@ export function monitoringJson(input: MonitoringInput): MonitoringJson {
     },
     dashboards: Object.fromEntries(dashboardSpecs(groups).map((spec) => [`lakehouse-${input.env}-${spec.component}`, buildDashboard(input.env, spec)])),
   };
-}
-
-/** The rule groups as the Prometheus rule file promtool checks. */
-export function promtoolRuleFile(input: MonitoringInput): unknown {
-  return prometheusRuleFile(monitoringGroups(input), input.settings.evaluationMinutes);
 }

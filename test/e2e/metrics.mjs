@@ -118,7 +118,7 @@ export async function startScraping({ dist, env, pods, extraJobs = [], work, bre
   const dir = join(work, 'prometheus');
   mkdirSync(dir);
   const jobs = [...scrapeConfig(monitors, targets, { interval: '2s' }), ...extraJobs];
-  const prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(monitoring, { evaluationInterval: '2s' }), work: dir });
+  const prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(monitoring.azure.ruleGroups, { evaluationInterval: '2s' }), work: dir });
   return { prometheus, jobs };
 }
 

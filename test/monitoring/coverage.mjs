@@ -148,9 +148,9 @@ async function main() {
     }
 
     const monitoring = JSON.parse(readFileSync(join(root, 'bicep', 'env', 'dev.monitoring.json'), 'utf8'));
-    const trinoGroups = { ...monitoring, azure: { ...monitoring.azure, ruleGroups: monitoring.azure.ruleGroups.filter((g) => g.name === 'trino') } };
+    const trinoGroups = monitoring.azure.ruleGroups.filter((g) => g.name === 'trino');
     const t0 = Date.now();
-    prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(trinoGroups), work });
+    prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(trinoGroups, { evaluationInterval: '5s' }), work });
     let targets = await prometheus.waitForScrapes();
     // A target is down after a failed scrape and up again after the next good one: wait for up.
     for (const until = Date.now() + 60000; !targets.every((t) => t.health === 'up') && Date.now() < until; ) {

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { ruleFileFrom } from '../e2e/prometheus.mjs';
 import { ALERT_CASES } from './alert-cases.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -22,26 +23,6 @@ const check = (name, ok, detail = '') => {
   ok ? passed++ : failed++;
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok || !detail ? '' : `\n${detail}`}`);
 };
-
-/** ISO 8601 minutes (PT5M) as a Prometheus duration. */
-const duration = (iso) => `${/^PT(\d+)M$/.exec(iso)[1]}m`;
-
-/** Azure rule groups as a Prometheus rule file; `annotations: false` leaves them out (unit tests compare labels). */
-function ruleFile(groups, { annotations = true, expr = (e) => e } = {}) {
-  return {
-    groups: groups.map((g) => ({
-      name: g.name,
-      interval: duration(g.interval),
-      rules: g.rules.map((r) => ({
-        alert: r.alert,
-        expr: expr(r.expression),
-        ...(r.for ? { for: duration(r.for) } : {}),
-        labels: r.labels,
-        ...(annotations ? { annotations: r.annotations } : {}),
-      })),
-    })),
-  };
-}
 
 function unitTests(groups, rulesFile) {
   const rules = groups.flatMap((g) => g.rules);
@@ -74,12 +55,12 @@ try {
     if (missing.length) continue;
 
     const full = join(work, `${env}.rules.yml`);
-    writeFileSync(full, YAML.stringify(ruleFile(groups)));
+    writeFileSync(full, YAML.stringify(ruleFileFrom(groups)));
     const checked = run(['check', 'rules', full]);
     check(`${env}: promtool check rules (expressions, durations, annotation templates)`, checked.status === 0, checked.stdout + checked.stderr);
 
     const labelsOnly = join(work, `${env}.labels.rules.yml`);
-    writeFileSync(labelsOnly, YAML.stringify(ruleFile(groups, { annotations: false })));
+    writeFileSync(labelsOnly, YAML.stringify(ruleFileFrom(groups, { annotations: false })));
     const tests = join(work, `${env}.tests.yml`);
     writeFileSync(tests, YAML.stringify(unitTests(groups, labelsOnly)));
     const tested = run(['test', 'rules', tests]);
@@ -87,7 +68,7 @@ try {
 
     // The check can fail: rules that never match must fail every "fires" test.
     const never = join(work, `${env}.never.rules.yml`);
-    writeFileSync(never, YAML.stringify(ruleFile(groups, { annotations: false, expr: () => 'vector(1) == 2' })));
+    writeFileSync(never, YAML.stringify(ruleFileFrom(groups, { annotations: false, expr: () => 'vector(1) == 2' })));
     const canaryTests = join(work, `${env}.never.tests.yml`);
     writeFileSync(canaryTests, YAML.stringify(unitTests(groups, never)));
     const canary = run(['test', 'rules', canaryTests]);
