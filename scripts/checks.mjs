@@ -7,55 +7,83 @@
 // check prints its time, the slowest come last in a table; the first failure stops new checks
 // from starting, and the run fails once the running ones end.
 //   node scripts/checks.mjs [--only-typescript] [--list]
-import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { checkKey, recordedPass, recordPass, repositoryFiles, uncoveredOpens } from './check-reuse.mjs';
 
 const root = resolve(import.meta.dirname, '..');
+// What a check that runs the charts' TypeScript (scripts/run-ts.mjs) reads besides its own files.
+const TYPESCRIPT_SOURCES = ['main.ts', 'charts', 'environments', 'imports', 'scripts/run-ts.mjs', 'tsconfig.json', 'package.json'];
 // The tools ensure-deps installed: the Python checkers in .venv, the npm ones in node_modules.
 const env = { ...process.env, PATH: [join(root, '.venv', 'bin'), join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
 
-/** name, lane, command (bash). The order within a lane is the order here. */
+/**
+ * name, lane, command (bash), inputs (what the check reads, for reuse: scripts/check-reuse.mjs;
+ * `--audit-inputs` proves them). The order within a lane is the order here.
+ */
 const TYPESCRIPT = [
-  ['type-check (tsc)', 'typescript', 'tsc -p tsconfig.json'],
-  ['unit, contract, schema and snapshot tests (vitest)', 'typescript', 'vitest run'],
+  ['type-check (tsc)', 'typescript', 'tsc -p tsconfig.json', ['.']],
+  ['unit, contract, schema and snapshot tests (vitest)', 'typescript', 'vitest run', ['.']],
 ];
 
+const lib = ['test/lib', 'package.json', 'package-lock.json'];
 const REAL_PROGRAMS_AND_SCANNERS = [
-  ['Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)', 'python', '.venv-polaris/bin/python test/polaris/creator_test.py dist'],
-  ["Polaris admin tool: the bootstrap Job's arguments through picocli with the 1.7.0 option model, its credentials file and the catalog's flags through the real polaris-core 1.7.0", 'maven', 'node test/polaris/admin/check.mjs dist'],
-  ['Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)', 'trino', 'node --no-warnings test/trino/boot.mjs dist'],
-  ['Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)', 'maven', 'node test/kafka-connect/check.mjs dist'],
+  ['Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)', 'python', '.venv-polaris/bin/python test/polaris/creator_test.py dist', ['test/polaris', 'dist/*/polaris', 'requirements-polaris.txt']],
+  ["Polaris admin tool: the bootstrap Job's arguments through picocli with the 1.7.0 option model, its credentials file and the catalog's flags through the real polaris-core 1.7.0", 'maven', 'node test/polaris/admin/check.mjs dist', [...lib, 'test/polaris/admin', 'dist/*/polaris', 'pinned/polaris']],
+  ['Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)', 'trino', 'node --no-warnings test/trino/boot.mjs dist', [...lib, 'test/trino', 'dist/*/trino', ...TYPESCRIPT_SOURCES]],
+  ['Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)', 'maven', 'node test/kafka-connect/check.mjs dist', [...lib, 'test/kafka-connect', 'dist/*/kafka-connect', 'images/kafka-connect']],
   [
     'Flink: the workload identity token provider, its unit tests and the real flink-azure-fs-hadoop 1.20.0 plugin loading it (Maven Surefire)',
     'maven',
     'set -o pipefail; mvn -B --no-transfer-progress -f images/flink/token-provider/pom.xml verify | grep -E "Tests run:|BUILD|ERROR|FAIL"',
+    ['images/flink/token-provider'],
   ],
-  ['Flink: every configuration key the charts write exists in Flink 1.20.0 (its jars) or the operator 1.15.0, none deprecated', 'maven', 'node test/flink/check.mjs dist'],
-  ['Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)', 'maven', 'node test/flink/publish-job.mjs'],
-  ['Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet', 'prometheus', 'node test/monitoring/promtool.mjs bicep/env'],
-  ["Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read", 'maven', 'node test/monitoring/strimzi/check.mjs bicep/env'],
+  ['Flink: every configuration key the charts write exists in Flink 1.20.0 (its jars) or the operator 1.15.0, none deprecated', 'maven', 'node test/flink/check.mjs dist', [...lib, 'test/flink', 'dist/*/flink', 'dist/*/argocd', 'images/flink']],
+  ['Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)', 'maven', 'node test/flink/publish-job.mjs', [...lib, 'test/flink', 'test/fake-az', 'jobs', 'scripts', 'environments', 'package.json']],
+  ['Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet', 'prometheus', 'node test/monitoring/promtool.mjs bicep/env', [...lib, 'test/monitoring', 'test/e2e/prometheus.mjs', 'bicep/env', 'scripts/prometheus-tools.sh']],
+  ["Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read", 'maven', 'node test/monitoring/strimzi/check.mjs bicep/env', [...lib, 'test/monitoring', 'bicep/env']],
   [
     "Metric names: Trino 476 booted from dist/ (dev's coordinator, prod's coordinator and a worker) answers the scraper's request as each PodMonitor makes it and refuses others; a real Prometheus v0.316.0 scrapes all three, every name the alerts and panels take from Trino is there, TrinoWorkersMissing goes pending",
     'trino',
     'node --no-warnings test/monitoring/coverage.mjs dist',
+    [...lib, 'test/monitoring', 'test/e2e/prometheus.mjs', 'test/trino', 'dist/*/trino', 'dist/*/secret-store', 'bicep/env', 'scripts/prometheus-tools.sh'],
   ],
-  ['Kubernetes schemas, strict (kubernetes-validate)', 'python', 'python scripts/validate_k8s.py .'],
-  ['forbidden strings (S3/AWS residue, placeholders, keys, SAS, connection strings)', 'python', 'node scripts/scan.mjs .'],
-  ['yamllint', 'python', 'yamllint --strict -c .yamllint.yaml dist .yamllint.yaml cdk8s.yaml'],
-  ['Bicep parses (pycep-parser)', 'python', 'python scripts/parse_bicep.py bicep'],
-  ['Bicep against the pinned Azure type index (what bicep build would report)', 'python', 'python scripts/check_bicep_types.py bicep pinned'],
-  ['the type check can fail: it must reject the wrong fixture', 'python', 'bash test/fixtures/bicep-types/canary.sh'],
-  ['checkov: Kubernetes manifests', 'checkov', 'checkov --config-file .checkov.yaml -d dist --framework kubernetes'],
-  ['checkov: Bicep', 'checkov', 'checkov --config-file .checkov.yaml -d bicep --framework bicep'],
-  ['checkov can fail: it must reject the insecure fixtures', 'checkov', 'bash test/fixtures/checkov/canary.sh'],
+  ['Kubernetes schemas, strict (kubernetes-validate)', 'python', 'python scripts/validate_k8s.py .', ['scripts/validate_k8s.py', 'dist', 'pinned', 'requirements-dev.txt']],
+  ['forbidden strings (S3/AWS residue, placeholders, keys, SAS, connection strings)', 'python', 'node scripts/scan.mjs .', ['.']],
+  ['yamllint', 'python', 'yamllint --strict -c .yamllint.yaml dist .yamllint.yaml cdk8s.yaml', ['dist', '.yamllint.yaml', 'cdk8s.yaml', 'requirements-dev.txt']],
+  ['Bicep parses (pycep-parser)', 'python', 'python scripts/parse_bicep.py bicep', ['scripts/parse_bicep.py', 'bicep', 'requirements-pycep.txt']],
+  ['Bicep against the pinned Azure type index (what bicep build would report)', 'python', 'python scripts/check_bicep_types.py bicep pinned', ['scripts/check_bicep_types.py', 'bicep', 'pinned']],
+  ['the type check can fail: it must reject the wrong fixture', 'python', 'bash test/fixtures/bicep-types/canary.sh', ['test/fixtures/bicep-types', 'scripts/check_bicep_types.py', 'pinned']],
+  ['checkov: Kubernetes manifests', 'checkov', 'checkov --config-file .checkov.yaml -d dist --framework kubernetes', ['dist', '.checkov.yaml', 'requirements-dev.txt']],
+  ['checkov: Bicep', 'checkov', 'checkov --config-file .checkov.yaml -d bicep --framework bicep', ['bicep', '.checkov.yaml', 'requirements-dev.txt']],
+  ['checkov can fail: it must reject the insecure fixtures', 'checkov', 'bash test/fixtures/checkov/canary.sh', ['test/fixtures/checkov', '.checkov.yaml', 'requirements-dev.txt']],
 ];
 
 const onlyTypescript = process.argv.includes('--only-typescript');
-const checks = (onlyTypescript ? TYPESCRIPT : [...TYPESCRIPT, ...REAL_PROGRAMS_AND_SCANNERS]).map(([name, lane, command], index) => ({ name, lane, command, index }));
+const checks = (onlyTypescript ? TYPESCRIPT : [...TYPESCRIPT, ...REAL_PROGRAMS_AND_SCANNERS]).map(([name, lane, command, inputs], index) => ({ name, lane, command, inputs, index }));
 if (process.argv.includes('--list')) {
-  for (const c of checks) console.log(`${c.lane.padEnd(10)} ${c.name}`);
+  for (const c of checks) console.log(`${c.lane.padEnd(10)} ${c.name}\n           reads: ${c.inputs.join(' ')}`);
   process.exit(0);
+}
+const files = repositoryFiles(root);
+if (process.argv.includes('--audit-inputs')) process.exit(auditInputs(process.argv[process.argv.indexOf('--audit-inputs') + 1]));
+
+/** Runs the checks (those whose name contains `filter`) one by one under strace; lists what they read undeclared. */
+function auditInputs(filter) {
+  const chosen = checks.filter((c) => !filter || filter.startsWith('--') || c.name.includes(filter));
+  const log = join(mkdtempSync(join(tmpdir(), 'checks-audit-')), 'strace.log');
+  let problems = 0;
+  for (const check of chosen) {
+    console.log(`== ${check.name}`);
+    const run = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=openat', '-o', log, 'bash', '-c', check.command], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const undeclared = uncoveredOpens(root, files, check, log);
+    if (run.status !== 0) console.log(`   the check failed (exit ${run.status}): what it read before is below`);
+    if (undeclared.length) problems++;
+    console.log(undeclared.length ? `   reads, not in its inputs:\n${undeclared.map((f) => `     ${f}`).join('\n')}` : '   every file it read is in its inputs');
+  }
+  return problems ? 1 : 0;
 }
 
 const slots = Number(process.env.CHECKS_AT_ONCE) || Math.max(1, Math.floor(availableParallelism() / 2));
@@ -67,7 +95,17 @@ const results = [];
 let running = 0;
 let failed = false;
 
+// CHECKS_REUSE=0 runs every check even where a pass with the same inputs is recorded (.ci/run does).
+const reuse = process.env.CHECKS_REUSE !== '0';
+
 function run(check, live) {
+  const key = checkKey(root, files, check);
+  const previous = reuse && recordedPass(key);
+  if (previous) {
+    const output = `reused: passed at ${previous.passedAt} with every file it reads as it is now (took ${seconds(previous.ms)} then; CHECKS_REUSE=0 runs it)\n`;
+    if (live) process.stdout.write(`\n== ${check.name}\n${output}`);
+    return Promise.resolve({ check, code: 0, ms: 0, reused: true, output: live ? '' : output });
+  }
   return new Promise((done) => {
     const began = Date.now();
     if (live) process.stdout.write(`\n== ${check.name}\n`);
@@ -75,7 +113,11 @@ function run(check, live) {
     const output = [];
     child.stdout?.on('data', (d) => output.push(d));
     child.stderr?.on('data', (d) => output.push(d));
-    child.on('close', (code, signal) => done({ check, code: code ?? 1, signal, ms: Date.now() - began, output: Buffer.concat(output).toString() }));
+    child.on('close', (code, signal) => {
+      const ms = Date.now() - began;
+      if (code === 0) recordPass(key, check, ms);
+      done({ check, code: code ?? 1, signal, ms, output: Buffer.concat(output).toString() });
+    });
   });
 }
 
@@ -93,7 +135,7 @@ await new Promise((allDone) => {
         results.push(result);
         const ok = result.code === 0;
         const printed = slots === 1 ? '' : `\n== ${check.name}\n${result.output}${result.output.endsWith('\n') || !result.output ? '' : '\n'}`;
-        process.stdout.write(`${printed}-- ${ok ? 'ok' : `FAILED (exit ${result.code}${result.signal ? `, ${result.signal}` : ''})`} in ${seconds(result.ms)} [${check.lane}]\n`);
+        process.stdout.write(`${printed}-- ${result.reused ? 'ok, reused' : ok ? 'ok' : `FAILED (exit ${result.code}${result.signal ? `, ${result.signal}` : ''})`} in ${seconds(result.ms)} [${check.lane}]\n`);
         if (!ok) failed = true;
         next();
       });
@@ -104,10 +146,11 @@ await new Promise((allDone) => {
 });
 
 console.log(`\n== times (${slots} at a time; wall ${seconds(Date.now() - started)})`);
-for (const r of results.sort((a, b) => b.ms - a.ms)) console.log(`${seconds(r.ms).padStart(5)}  ${r.code === 0 ? 'ok    ' : 'FAILED'}  ${r.check.name.slice(0, 110)}`);
+for (const r of results.sort((a, b) => b.ms - a.ms)) console.log(`${seconds(r.ms).padStart(5)}  ${r.reused ? 'reused' : r.code === 0 ? 'ok    ' : 'FAILED'}  ${r.check.name.slice(0, 110)}`);
 const notRun = pending.length;
 if (failed) {
   console.error(`\n${results.filter((r) => r.code !== 0).map((r) => `FAILED: ${r.check.name}`).join('\n')}${notRun ? `\n(${notRun} checks not started)` : ''}`);
   process.exit(1);
 }
-console.log(`\nall ${results.length} checks passed`);
+const reusedCount = results.filter((r) => r.reused).length;
+console.log(`\nall ${results.length} checks passed${reusedCount ? ` (${reusedCount} reused: nothing they read had changed)` : ''}`);
