@@ -106,7 +106,7 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   try {
     built = buildEnvironmentApp({ env, envFile: envFile(name), outputs, outputsFile: outputsFile(name) });
   } catch (e) {
-    return { name, errors: flatten(e) };
+    return { name, errors: flatten(e).map((error) => namingTheFile(error, envFile(name))) };
   }
   const ledger = built.platform.ledger.toJson();
   const database = (env.components as { polaris?: PolarisSettings }).polaris?.database;
@@ -119,7 +119,7 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
     const picture = platformPicture(name, built.charts.map((c) => ({ component: c.component, namespaces: c.namespaces(), providers: c.providers })), ledger, { storageAccount: env.azure.storageAccountName, keyVault: env.azure.keyVaultName });
     return { name, ledger, bicepParams: params, monitoring, files, picture, errors: [] };
   } catch (e) {
-    return { name, ledger, bicepParams: params, monitoring, errors: [...(undeployed ? [undeployed] : []), ...flatten(e)] };
+    return { name, ledger, bicepParams: params, monitoring, errors: [...(undeployed ? [undeployed] : []), ...flatten(e).map((error) => namingTheFile(error, envFile(name)))] };
   }
 }
 
@@ -193,6 +193,15 @@ function parseOutputsText(text: string, file: string, name: string): unknown {
     const start = body.trim().slice(0, 24);
     throw new ConfigError(file, '(file)', `${start}${body.trim().length > 24 ? '...' : ''}`, `is not valid JSON (${(e as Error).message}): ${redeploy}`);
   }
+}
+
+/**
+ * A check inside a chart or construct (not a setting's schema) can still refuse what an
+ * environment asks for; its message then names the environment file it came from.
+ */
+function namingTheFile(error: Error, file: string): Error {
+  if (error instanceof ConfigError || /^[\w./-]+\.(ts|json): /.test(error.message)) return error;
+  return new Error(`${file}: ${error.message}`);
 }
 
 function flatten(e: unknown): Error[] {

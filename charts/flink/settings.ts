@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { LAKE_PATH_SEGMENT } from '../lib/lake';
 import { integer, pattern, rules } from '../lib/validation';
 
 const pod = {
@@ -18,7 +19,7 @@ const appName = pattern(/^[a-z][a-z0-9-]{1,30}$/, 'must be a lowercase name of a
 const application = z.strictObject({
   name: appName,
   /** The job jar inside the `flink` container, e.g. jobs/orders-1.4.0.jar. */
-  jar: pattern(/^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*\.jar$/, 'must be a path to a .jar inside the flink container, e.g. jobs/orders-1.4.0.jar'),
+  jar: pattern(new RegExp(`^(?:${LAKE_PATH_SEGMENT}/)*${LAKE_PATH_SEGMENT}\\.jar$`), 'must be a path to a .jar inside the flink container, with no . or .. segment, e.g. jobs/orders-1.4.0.jar'),
   entryClass: pattern(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/, 'must be a fully qualified Java class name'),
   args: z._default(z.array(z.string()), []),
   parallelism: integer(1, 1024),

@@ -3,7 +3,9 @@ import type { Ledger } from './ledger';
 import { Access, StorageDataRole } from './roles';
 
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-const PATH_SEGMENT = /^[A-Za-z0-9._=-]+$/;
+/** One folder or file name of a lake path: letters, digits, . _ = -, but not `.` or `..`. */
+export const LAKE_PATH_SEGMENT = String.raw`(?!\.\.?(?:/|$))[A-Za-z0-9._=-]+`;
+const LAKE_PATH = new RegExp(`^${LAKE_PATH_SEGMENT}(?:/${LAKE_PATH_SEGMENT})*$`);
 
 /**
  * The ADLS Gen2 storage account of an environment. Charts ask it for containers and
@@ -77,8 +79,8 @@ export class LakeLocation {
     path: string,
   ) {
     const trimmed = path.replace(/\/+$/, '');
-    if (trimmed !== '' && (trimmed.startsWith('/') || !trimmed.split('/').every((s) => PATH_SEGMENT.test(s) && s !== '..' && s !== '.'))) {
-      throw new Error(`path (${JSON.stringify(path)}) in container ${container.name} must be relative, with segments of letters, digits, . _ = -`);
+    if (trimmed !== '' && !LAKE_PATH.test(trimmed)) {
+      throw new Error(`path (${JSON.stringify(path)}) in container ${container.name} must be relative, with segments of letters, digits, . _ = - (no . or .. segment)`);
     }
     this.path = trimmed;
   }
