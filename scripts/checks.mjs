@@ -77,9 +77,9 @@ function auditInputs(filter) {
   let problems = 0;
   for (const check of chosen) {
     console.log(`== ${check.name}`);
-    const run = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=openat', '-o', log, 'bash', '-c', check.command], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const run = spawnSync('strace', ['-f', '-qq', '-y', '-e', 'trace=openat', '-o', log, 'bash', '-c', check.command], { cwd: root, env, encoding: 'utf8', maxBuffer: 256 << 20 });
     const undeclared = uncoveredOpens(root, files, check, log);
-    if (run.status !== 0) console.log(`   the check failed (exit ${run.status}): what it read before is below`);
+    if (run.status !== 0) console.log(`${`${run.stdout}${run.stderr}`.trim().split('\n').slice(-20).join('\n')}\n   the check failed (exit ${run.status}): what it read before is below`);
     if (undeclared.length) problems++;
     console.log(undeclared.length ? `   reads, not in its inputs:\n${undeclared.map((f) => `     ${f}`).join('\n')}` : '   every file it read is in its inputs');
   }

@@ -69,7 +69,9 @@ describe('fails on a malformed environment with one precise error', () => {
     ['two sinks with one name', (e) => e.components['kafka-connect'].sinks.push({ ...e.components['kafka-connect'].sinks[0] }),
       'environments/dev.ts: components.kafka-connect.sinks.1.name ("events-to-iceberg") must be unique: item 0 has the same name'],
     ['a bad Log Analytics resource ID', (e) => (e.azure.logAnalyticsWorkspaceId = 'log-platform'),
-      'environments/dev.ts: azure.logAnalyticsWorkspaceId ("log-platform") must be a full Azure resource ID'],
+      'environments/dev.ts: azure.logAnalyticsWorkspaceId ("log-platform") must be a Log Analytics workspace resource ID'],
+    ['the resource ID of something other than a Log Analytics workspace', (e) => (e.azure.logAnalyticsWorkspaceId = '/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-monitoring/providers/Microsoft.Insights/components/appi-platform'),
+      'environments/dev.ts: azure.logAnalyticsWorkspaceId ("/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-monitoring/providers/Microsoft.Insights/components/appi-platform") must be a Log Analytics workspace resource ID'],
   ];
 
   it.each(cases)('%s', (_, change, message) => {

@@ -26,7 +26,7 @@ export const azureSchema = z
     /** How AKS pods and people reach storage, Key Vault and the registry (docs/azure.md, "Network paths"). */
     network: networkSchema,
     /** Log Analytics workspace that receives diagnostic logs; none are sent when absent. */
-    logAnalyticsWorkspaceId: z.optional(rules.resourceId),
+    logAnalyticsWorkspaceId: z.optional(rules.logAnalyticsWorkspaceId),
     /**
      * Tags on every Azure resource. Azure's limits (learn.microsoft.com, "Use tags to organize
      * your Azure resources", Limitations): at most 50; names up to 128 characters for a storage

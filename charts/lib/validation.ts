@@ -61,7 +61,11 @@ export const rules = {
       ctx.addIssue({ code: 'custom', message: `must be an Azure region name; did you mean ${closestRegion(name)}? (known regions: charts/lib/azure-regions.ts)`, input: name });
     }),
   ),
-  resourceId: pattern(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/[^/]+\/.+$/i, 'must be a full Azure resource ID'),
+  // A workspace name is 4-63 letters, digits and hyphens, starting and ending with a letter or digit.
+  logAnalyticsWorkspaceId: pattern(
+    /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.OperationalInsights\/workspaces\/[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$/i,
+    'must be a Log Analytics workspace resource ID: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>',
+  ),
   // Pinned: a digest (preferred), a tag and digest, or a tag other than `latest`, which moves.
   image: pattern(
     /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:(?!latest(@|$))\w[\w.-]{0,127}(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$/,
