@@ -3,9 +3,10 @@
 // bundle is rebuilt only when one of the files it was built from (recorded in esbuild's
 // metafile) or the lockfile changed. Synth also runs from a V8 startup snapshot of its bundle
 // (scripts/snapshot.mjs). See docs/testing.md ("Performance") and `npm run bench`.
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
+import { bundleIsFresh } from './bundle-state.mjs';
 import { runSnapshot } from './snapshot.mjs';
 import { sourceLocation } from './source-location.mjs';
 
@@ -19,13 +20,6 @@ class BundleError extends Error {}
  * package (requiring them loads ~130-180 ms of modules). Everything else stays external.
  */
 const BUNDLED = ['zod', '@grafana/grafana-foundation-sdk'];
-
-function isFresh(outfile, inputsFile) {
-  if (!existsSync(outfile) || !existsSync(inputsFile)) return false;
-  const built = statSync(outfile).mtimeMs;
-  const inputs = [...JSON.parse(readFileSync(inputsFile, 'utf8')), 'package-lock.json', 'scripts/run-ts.mjs'];
-  return inputs.every((file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs <= built);
-}
 
 async function bundle(entry, outfile, inputsFile, bundleAll) {
   const { buildSync } = await import('esbuild');
@@ -67,7 +61,7 @@ async function bundle(entry, outfile, inputsFile, bundleAll) {
 export async function runTs(entry, args, { snapshot = false } = {}) {
   const outfile = join(root, '.build', `${basename(entry, '.ts')}.cjs`);
   const inputsFile = `${outfile}.inputs.json`;
-  const rebuild = !isFresh(outfile, inputsFile);
+  const rebuild = !bundleIsFresh(root, outfile);
   if (rebuild) {
     try {
       await bundle(entry, outfile, inputsFile, snapshot);

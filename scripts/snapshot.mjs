@@ -5,7 +5,8 @@
 // path, binary), one NODE_OPTIONS and one repository path; otherwise it is built again. When it
 // cannot be built or loaded, the caller runs the bundle itself and prints why.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { snapshotKey, snapshotOf, snapshotState } from './bundle-state.mjs';
 
 /** Node's exit code when it cannot load a startup snapshot (built by another node or with other V8 flags). */
 const SNAPSHOT_NOT_LOADED = 14;
@@ -16,10 +17,10 @@ const SNAPSHOT_NOT_LOADED = 14;
  * @returns {{ ran: true, status: number } | { ran: false, why?: string }}
  */
 export function runSnapshot(root, bundle, args, { build: mayBuild }) {
-  const blob = bundle.replace(/\.cjs$/, '.snapshot.blob');
+  const blob = snapshotOf(bundle);
   const keyFile = `${blob}.json`;
-  const key = JSON.stringify(snapshotKey(root, bundle));
-  let state = readState(keyFile);
+  const key = snapshotKey(root, bundle);
+  let state = snapshotState(bundle);
   if (state?.key !== key || (!state.failed && !existsSync(blob))) {
     if (!mayBuild) return { ran: false };
     state = { key, failed: build(root, bundle, blob) };
@@ -32,7 +33,7 @@ export function runSnapshot(root, bundle, args, { build: mayBuild }) {
   // Node's own options (--require, --cpu-prof, ...) apply to the run; `--` keeps every argument synth's.
   const run = spawnSync(process.execPath, [...process.execArgv, '--snapshot-blob', blob, '--', ...args], {
     stdio: 'inherit',
-    env: { ...process.env, LAKEHOUSE_ROOT: root },
+    env: { ...process.env, LAKEHOUSE_ROOT: root, LAKEHOUSE_SNAPSHOT_CHECKED: '1' },
   });
   if (run.error) return { ran: false, why: `node did not start: ${run.error.message}` };
   if (run.status === SNAPSHOT_NOT_LOADED) return { ran: false, why: 'node could not load it (other V8 options than it was built with?)' };
@@ -42,27 +43,6 @@ export function runSnapshot(root, bundle, args, { build: mayBuild }) {
     return { ran: false, why: `node crashed loading it (${run.signal}); it is built again next time` };
   }
   return { ran: true, status: run.status ?? 1 };
-}
-
-function readState(keyFile) {
-  try {
-    return JSON.parse(readFileSync(keyFile, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a snapshot depends on besides the bundle's contents: it is only valid for the node that built it. */
-function snapshotKey(root, bundle) {
-  const { size, mtimeMs } = statSync(process.execPath);
-  const built = statSync(bundle);
-  return {
-    bundle: [built.size, built.mtimeMs],
-    node: [process.version, process.execPath, size, mtimeMs],
-    options: process.env.NODE_OPTIONS ?? '',
-    // Stack traces in the snapshot name the bundle by its absolute path (scripts/source-location.mjs).
-    root,
-  };
 }
 
 /** Builds the snapshot into `blob`; returns why it failed (one line), or undefined. */

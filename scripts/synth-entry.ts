@@ -1,13 +1,15 @@
 // What `npm run synth` bundles (scripts/synth.mjs): main.ts with everything it loads, cdk8s
 // included, in one file. Node runs that file as it is, or first turns it into a V8 startup
-// snapshot (scripts/run-ts.mjs): then this module and all it imports are already loaded when
+// snapshot (scripts/snapshot.mjs): then this module and all it imports are already loaded when
 // a synth starts, and synth begins at the function set below. docs/testing.md, "Performance".
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
 import { synthesize } from '../charts/synth';
 import { environments } from '../environments';
 import { main } from '../main';
+import { snapshotIsCurrent } from './bundle-state.mjs';
 import { sourceLocation } from './source-location.mjs';
 
 if (startupSnapshot.isBuildingSnapshot()) {
@@ -15,8 +17,16 @@ if (startupSnapshot.isBuildingSnapshot()) {
   warmUp(process.env.LAKEHOUSE_ROOT!);
   startupSnapshot.setDeserializeMainFunction(() => {
     const root = process.env.LAKEHOUSE_ROOT ?? process.cwd();
+    const args = process.argv.slice(1);
+    // Started by scripts/synth.sh without a check: a snapshot older than the sources (or of
+    // another node) hands over to scripts/synth.mjs, which rebuilds what is stale.
+    if (process.env.LAKEHOUSE_SNAPSHOT_CHECKED !== '1' && !snapshotIsCurrent(root, join(root, '.build', basename(bundle)))) {
+      const handedOver = spawnSync(process.execPath, [join(root, 'scripts', 'synth.mjs'), ...args], { stdio: 'inherit' });
+      process.exitCode = handedOver.status ?? 1;
+      return;
+    }
     try {
-      process.exitCode = main(root, process.argv.slice(1));
+      process.exitCode = main(root, args);
     } catch (error) {
       console.error(`synth failed: ${sourceLocation(error, bundle, root) ?? 'main.ts'}: ${(error as Error)?.message ?? error}`);
       process.exitCode = 1;

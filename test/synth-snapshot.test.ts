@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { copyRepository, root } from './helpers';
 
 // `npm run synth` runs a bundle that was up to date from a V8 startup snapshot of it
-// (scripts/snapshot.mjs). These runs go through the real node and the real snapshot.
+// (scripts/synth.sh, scripts/snapshot.mjs). These runs go through the real node and the real snapshot.
 const copies: string[] = [];
 afterEach(() => {
   for (const copy of copies.splice(0)) rmSync(copy, { recursive: true, force: true });
@@ -19,66 +19,88 @@ function freshCopy(): string {
   return copy;
 }
 
-const synth = (copy: string, ...nodeOptions: string[]) => spawnSync(process.execPath, [...nodeOptions, 'scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
+/** `npm run synth`'s command: node starts from the snapshot when there is one, else scripts/synth.mjs runs. */
+const synth = (copy: string) => spawnSync('bash', ['scripts/synth.sh'], { cwd: copy, encoding: 'utf8' });
 const blob = (copy: string) => join(copy, '.build', 'synth-entry.snapshot.blob');
+
+/** Runs `check` while scripts/synth.mjs fails: what passes was synthesized by a node started from the snapshot alone. */
+function withoutSynthMjs(copy: string, check: () => void): void {
+  const script = join(copy, 'scripts', 'synth.mjs');
+  const original = readFileSync(script, 'utf8');
+  writeFileSync(script, 'process.exit(3);\n');
+  try {
+    check();
+  } finally {
+    writeFileSync(script, original);
+  }
+}
 
 describe('synth from a startup snapshot', () => {
   it('gives what the bundle gives, reads outputs at run time, names the .ts line of an error, and is never older than the bundle', () => {
     const copy = freshCopy();
     const dev = join(copy, 'dist', 'dev');
-    const reader = join(dev, 'secret-store', 'serviceaccount-azure-key-vault-reader.yaml');
-    const committedReader = readFileSync(reader, 'utf8');
 
-    // An error thrown while synth runs (dist/dev/ is a file here) names the same .ts line
-    // from the bundle (first run: bundle built, no snapshot yet) and from the snapshot.
+    // An error thrown while synth runs (dist/dev/ is a file here) names the same .ts line from
+    // the bundle (first run: bundle built, no snapshot yet), from a snapshot run by
+    // scripts/synth.mjs (second run: builds it) and from a node started from it by synth.sh.
     rmSync(dev, { recursive: true });
     writeFileSync(dev, '');
     const fromBundle = synth(copy);
     expect(existsSync(blob(copy))).toBe(false);
-    const fromSnapshot = synth(copy);
-    expect(existsSync(blob(copy))).toBe(true);
     expect(fromBundle.status).toBe(1);
     expect(fromBundle.stderr.trim()).toMatch(/^synth failed: charts\/lib\/output\.ts:\d+:\d+: ENOTDIR/);
+    const fromSnapshot = synth(copy);
+    expect(existsSync(blob(copy))).toBe(true);
     expect(fromSnapshot.status).toBe(1);
     expect(fromSnapshot.stderr.trim()).toBe(fromBundle.stderr.trim());
+    withoutSynthMjs(copy, () => {
+      const direct = synth(copy);
+      expect(direct.status).toBe(1);
+      expect(direct.stderr.trim()).toBe(fromBundle.stderr.trim());
+    });
     rmSync(dev);
     cpSync(join(root, 'dist', 'dev'), dev, { recursive: true });
 
-    // Unchanged: nothing to write, and the synth ran in a node started from the snapshot.
-    writeFileSync(join(copy, 'probe.cjs'), "process.on('exit', () => process.stderr.write(`node options: ${process.execArgv.join(' ')}\\n`));");
-    const unchanged = synth(copy, '--require', './probe.cjs');
-    expect(unchanged.status, unchanged.stderr).toBe(0);
-    expect(unchanged.stdout).toContain('dev: no change');
-    expect(unchanged.stdout).toContain('prod: no change');
-    expect(unchanged.stderr).toMatch(/node options: .*--snapshot-blob \S+synth-entry\.snapshot\.blob/);
+    withoutSynthMjs(copy, () => {
+      // Unchanged: nothing to write.
+      const unchanged = synth(copy);
+      expect(unchanged.status, unchanged.stderr).toBe(0);
+      expect(unchanged.stdout).toContain('dev: no change');
+      expect(unchanged.stdout).toContain('prod: no change');
 
-    // The Azure outputs are read by each run, not kept in the snapshot.
-    const outputsPath = join(copy, 'environments', 'dev.azure.json');
-    const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
-    outputs.identities['external-secrets'].clientId = '00000000-1111-4222-8333-444444444444';
-    writeFileSync(outputsPath, JSON.stringify(outputs));
-    const newOutputs = synth(copy);
-    expect(newOutputs.status, newOutputs.stderr).toBe(0);
-    expect(readFileSync(reader, 'utf8')).toContain('client-id: "00000000-1111-4222-8333-444444444444"');
-    writeFileSync(outputsPath, readFileSync(join(root, 'environments', 'dev.azure.json'), 'utf8'));
-    expect(synth(copy).status).toBe(0);
-    expect(readFileSync(reader, 'utf8')).toBe(committedReader);
+      // The Azure outputs are read by each run, not kept in the snapshot.
+      const reader = join(dev, 'secret-store', 'serviceaccount-azure-key-vault-reader.yaml');
+      const committedReader = readFileSync(reader, 'utf8');
+      const outputsPath = join(copy, 'environments', 'dev.azure.json');
+      const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
+      outputs.identities['external-secrets'].clientId = '00000000-1111-4222-8333-444444444444';
+      writeFileSync(outputsPath, JSON.stringify(outputs));
+      const newOutputs = synth(copy);
+      expect(newOutputs.status, newOutputs.stderr).toBe(0);
+      expect(readFileSync(reader, 'utf8')).not.toBe(committedReader);
+      expect(readFileSync(reader, 'utf8')).toContain('client-id: "00000000-1111-4222-8333-444444444444"');
+    });
 
-    // An edited environment file rebuilds the bundle, which runs as it is; the snapshot the
-    // next run builds is of that bundle (an older one would put the old replica count back).
+    // An edited environment file: the snapshot hands over to synth.mjs, which rebuilds the bundle
+    // and runs it as it is; the next run builds a snapshot of that bundle (an older snapshot
+    // would put the old replica count back), and the run after that needs no synth.mjs.
     const envPath = join(copy, 'environments', 'dev.ts');
     const polaris = join(dev, 'polaris', 'deployment-polaris.yaml');
     const polarisSettings = "replicas: 1,\n      cpu: 0.5,\n      memoryGiB: 1,\n      realm: 'POLARIS',";
     const original = readFileSync(envPath, 'utf8');
     expect(original.split(polarisSettings)).toHaveLength(2);
     writeFileSync(envPath, original.replace(polarisSettings, polarisSettings.replace('replicas: 1', 'replicas: 2')));
-    const edited = synth(copy);
-    expect(edited.status, edited.stderr).toBe(0);
-    expect(readFileSync(polaris, 'utf8')).toContain('  replicas: 2\n');
-    const again = synth(copy);
-    expect(again.status, again.stderr).toBe(0);
-    expect(again.stdout).toContain('dev: no change');
-    expect(readFileSync(polaris, 'utf8')).toContain('  replicas: 2\n');
+    for (const step of ['rebuilt', 'snapshot built']) {
+      const edited = synth(copy);
+      expect(edited.status, `${step}: ${edited.stderr}`).toBe(0);
+      expect(readFileSync(polaris, 'utf8')).toContain('  replicas: 2\n');
+    }
+    withoutSynthMjs(copy, () => {
+      const again = synth(copy);
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stdout).toContain('dev: no change');
+      expect(readFileSync(polaris, 'utf8')).toContain('  replicas: 2\n');
+    });
   });
 
   it('runs the bundle itself, saying why in one line, when the snapshot cannot be built', () => {
