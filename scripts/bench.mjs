@@ -4,7 +4,8 @@
 // and the dependency check). Measures only; no thresholds here: read the ratio and keep it
 // near the target (<= 1.5x).
 import { spawnSync } from 'node:child_process';
-import { rmSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { root } from './run-ts.mjs';
 
@@ -15,19 +16,33 @@ const probe = join(root, 'scripts', 'bench-probe.cjs');
 // Every node process reports its peak RSS (synth's may run in two); NODE_OPTIONS reaches them all.
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${probe}`.trim() };
 
+/**
+ * CPU time (user + system) of the finished children and their waited-for descendants, from
+ * Linux's /proc/self/stat (cutime, cstime; in USER_HZ, 100 per second). Less moved by other
+ * work on the machine than wall time; NaN elsewhere.
+ */
+function childrenCpuMs() {
+  if (!existsSync('/proc/self/stat')) return NaN;
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
 function measure(label, command, commandArgs, before = () => {}) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     before();
+    const cpuBefore = childrenCpuMs();
     const start = process.hrtime.bigint();
     const r = spawnSync(command, commandArgs, { cwd: root, encoding: 'utf8', env });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const cpu = childrenCpuMs() - cpuBefore;
     if (r.status !== 0) throw new Error(`${label} failed:\n${r.stderr}`);
     const rss = Math.max(...[...r.stderr.matchAll(/BENCH_MAX_RSS_KB=(\d+)/g)].map((m) => Number(m[1]))) / 1024;
-    samples.push({ ms, rss });
+    samples.push({ ms, cpu, rss });
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return { label, ms: median(samples.map((s) => s.ms)), rss: median(samples.map((s) => s.rss)) };
+  return { label, ms: median(samples.map((s) => s.ms)), cpu: median(samples.map((s) => s.cpu)), rss: median(samples.map((s) => s.rss)) };
 }
 
 const node = process.execPath;
@@ -53,10 +68,10 @@ const rows = [
 // Leaves a snapshot for the shell's own NODE_OPTIONS, as a synth would.
 upToDate(process.env);
 const floor = rows[0];
-console.log(`runs: ${runs} (medians)\n`);
-console.log('| what | wall | x floor | peak RSS |');
-console.log('|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.label} | ${r.ms.toFixed(0)} ms | ${(r.ms / floor.ms).toFixed(2)} | ${r.rss.toFixed(0)} MB |`);
+console.log(`runs: ${runs} (medians), load average ${loadavg()[0].toFixed(1)} at the end\n`);
+console.log('| what | wall | x floor | CPU | x floor | peak RSS |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.label} | ${r.ms.toFixed(0)} ms | ${(r.ms / floor.ms).toFixed(2)} | ${r.cpu.toFixed(0)} ms | ${(r.cpu / floor.cpu).toFixed(2)} | ${r.rss.toFixed(0)} MB |`);
 
 if (args.includes('--with-tests')) {
   const start = process.hrtime.bigint();

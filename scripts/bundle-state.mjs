@@ -2,15 +2,21 @@
 // scripts/snapshot.mjs and the snapshot itself (scripts/synth-entry.ts), which checks this when
 // scripts/synth.sh starts node from it directly.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** A bundle is current when no file it was built from (esbuild's metafile), nor the lockfile or the scripts that build it, changed since. */
 export function bundleIsFresh(root, bundle) {
-  const inputsFile = `${bundle}.inputs.json`;
-  if (!existsSync(bundle) || !existsSync(inputsFile)) return false;
-  const built = statSync(bundle).mtimeMs;
-  const inputs = [...JSON.parse(readFileSync(inputsFile, 'utf8')), 'package-lock.json', 'scripts/run-ts.mjs', 'scripts/snapshot.mjs'];
-  return inputs.every((file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs <= built);
+  // Plain stats and string paths: this runs first in every synth started from the snapshot.
+  const built = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs;
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(`${bundle}.inputs.json`, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (built === undefined) return false;
+  return [...inputs, 'package-lock.json', 'scripts/run-ts.mjs', 'scripts/snapshot.mjs'].every(
+    (file) => (statSync(`${root}/${file}`, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= built,
+  );
 }
 
 export const snapshotOf = (bundle) => bundle.replace(/\.cjs$/, '.snapshot.blob');
