@@ -5,7 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 blob=.build/synth-entry.snapshot.blob
-if [ -f "$blob" ]; then
+# A TypeScript source edited since the snapshot was built means a new bundle: straight to
+# synth.mjs (the snapshot would find out as well, one node start later).
+edited() { [ -n "$(find main.ts charts environments imports -name '*.ts' -newer "$blob" -print -quit 2>/dev/null)" ]; }
+if [ -f "$blob" ] && ! edited; then
   status=0
   LAKEHOUSE_ROOT="$PWD" node --snapshot-blob "$blob" -- "$@" || status=$?
   # 14: this node cannot load the snapshot (another version); 134, 139: it crashed loading it.
