@@ -1,10 +1,14 @@
 // Runs a TypeScript entry point without a type-check (the test command type-checks).
 // esbuild bundles the project's own TypeScript into .build/ and node runs the bundle; the
 // bundle is rebuilt only when one of the files it was built from (recorded in esbuild's
-// metafile) or the lockfile changed. See docs/testing.md ("Performance") and `npm run bench`.
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire, SourceMap } from 'node:module';
+// metafile) or the lockfile changed. Synth also runs from a V8 startup snapshot of its bundle
+// (scripts/snapshot.mjs). See docs/testing.md ("Performance") and `npm run bench`.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
+import { bundleIsFresh } from './bundle-state.mjs';
+import { runSnapshot } from './snapshot.mjs';
+import { sourceLocation } from './source-location.mjs';
 
 export const root = resolve(import.meta.dirname, '..');
 
@@ -13,21 +17,15 @@ class BundleError extends Error {}
 /**
  * Bundled so that only what we use is loaded: zod/mini tree-shakes to ~45 KB (requiring the
  * package loads all of it, ~60 ms); the Grafana SDK's four builders are a fraction of the
- * package (requiring them loads ~130-180 ms of modules). Everything else stays external.
+ * package (requiring them loads ~130-180 ms of modules). Everything else stays external, except
+ * in a bundle made for a startup snapshot (runTs with `snapshot`), which holds every package.
  */
 const BUNDLED = ['zod', '@grafana/grafana-foundation-sdk'];
 
-function isFresh(outfile, inputsFile) {
-  if (!existsSync(outfile) || !existsSync(inputsFile)) return false;
-  const built = statSync(outfile).mtimeMs;
-  const inputs = [...JSON.parse(readFileSync(inputsFile, 'utf8')), 'package-lock.json', 'scripts/run-ts.mjs'];
-  return inputs.every((file) => existsSync(join(root, file)) && statSync(join(root, file)).mtimeMs <= built);
-}
-
-async function bundle(entry, outfile, inputsFile) {
+async function bundle(entry, outfile, inputsFile, bundleAll) {
   const { buildSync } = await import('esbuild');
   const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const external = Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
+  const external = bundleAll ? [] : Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
   const result = buildSync({
     entryPoints: [join(root, entry)],
     outfile,
@@ -50,17 +48,24 @@ async function bundle(entry, outfile, inputsFile) {
     rmSync(outfile, { force: true });
     throw new BundleError(duplicates.map((w) => `${w.location.file}:${w.location.line}:${w.location.column + 1}: ${w.text}: the first value would be dropped silently; keep one`).join('\n'));
   }
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/')).map((p) => resolve(root, p).slice(root.length + 1));
+  // Packages are covered by the lockfile (node_modules may be a link elsewhere, as in the tests' copies).
+  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.split('/').includes('node_modules')).map((p) => resolve(root, p).slice(root.length + 1));
   writeFileSync(inputsFile, JSON.stringify(inputs.sort()));
 }
 
-/** Bundles `entry` (repository-relative) to .build/ when stale and runs it with `args` as process.argv. */
-export async function runTs(entry, args) {
+/**
+ * Bundles `entry` (repository-relative) to .build/ when stale and runs it with `args` as process.argv.
+ * With `snapshot`, every package is bundled too (a startup snapshot holds one file, and node
+ * loads one file faster than many), and a bundle that was up to date runs from its startup
+ * snapshot (scripts/snapshot.mjs).
+ */
+export async function runTs(entry, args, { snapshot = false } = {}) {
   const outfile = join(root, '.build', `${basename(entry, '.ts')}.cjs`);
   const inputsFile = `${outfile}.inputs.json`;
-  if (!isFresh(outfile, inputsFile)) {
+  const rebuild = !bundleIsFresh(root, outfile);
+  if (rebuild) {
     try {
-      await bundle(entry, outfile, inputsFile);
+      await bundle(entry, outfile, inputsFile, snapshot);
     } catch (error) {
       if (!(error instanceof BundleError) && !error?.errors) throw error;
       // esbuild's own errors (a syntax error in an environment file) carry their location too.
@@ -70,6 +75,13 @@ export async function runTs(entry, args) {
       return;
     }
   }
+  // A bundle just rebuilt runs as it is: a snapshot (about a second to build) pays off only
+  // for a bundle that runs again, so it is built by the next run of the same bundle.
+  const fromSnapshot = snapshot ? runSnapshot(root, outfile, args, { build: !rebuild }) : { ran: false };
+  if (fromSnapshot.ran) {
+    process.exitCode = fromSnapshot.status;
+    return;
+  }
   process.argv = [process.argv[0], outfile, ...args];
   process.env.LAKEHOUSE_ROOT = root;
   process.env.LAKEHOUSE_ENTRY = '1';
@@ -77,23 +89,10 @@ export async function runTs(entry, args) {
     createRequire(import.meta.url)(outfile);
   } catch (error) {
     // Typically an environment file that throws while it loads: name the file and line
-    // instead of a position in the bundle.
-    console.error(`synth failed: ${sourceLocation(error, outfile) ?? entry}: ${error?.message ?? error}`);
+    // instead of a position in the bundle. (The snapshot failed to build for the same reason.)
+    console.error(`synth failed: ${sourceLocation(error, outfile, root) ?? entry}: ${error?.message ?? error}`);
     process.exitCode = 1;
+    return;
   }
-}
-
-/** `file:line:column` in the project's own sources of the first stack frame inside the bundle. */
-function sourceLocation(error, outfile) {
-  const mapFile = `${outfile}.map`;
-  if (typeof error?.stack !== 'string' || !existsSync(mapFile)) return undefined;
-  const map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')));
-  const escaped = outfile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  for (const [, line, column] of error.stack.matchAll(new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'))) {
-    const found = map.findEntry(Number(line) - 1, Number(column) - 1);
-    if (!found?.originalSource || found.originalSource.includes('node_modules')) continue;
-    const file = resolve(join(root, '.build'), found.originalSource).slice(root.length + 1);
-    return `${file}:${found.originalLine + 1}:${found.originalColumn + 1}`;
-  }
-  return undefined;
+  if (fromSnapshot.why) console.error(`note: ran without the startup snapshot (${fromSnapshot.why})`);
 }

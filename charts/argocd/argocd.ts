@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Application, ApplicationSpecSource } from '../../imports/application-argoproj.io';
 import { AppProject } from '../../imports/appproject-argoproj.io';
-import { PlatformChart, recommendedLabels } from '../lib/chart';
+import { byGroupKindName, PlatformChart, recommendedLabels } from '../lib/chart';
 import { operatorNamespaces, workloadNamespaces } from '../lib/namespaces';
 import type { Platform } from '../lib/platform';
 import { SYNC_WAVE_ANNOTATION, syncWaves } from '../lib/sync-waves';
@@ -82,7 +82,7 @@ export class ArgoCdChart extends PlatformChart {
         sourceRepos: [gitops.repoURL],
         destinations: [...lakehouseNamespaces].sort().map(destination),
         // Exactly the cluster-scoped objects of our directories, by name.
-        clusterResourceWhitelist: directories.flatMap((d) => d.clusterObjects).sort((a, b) => `${a.group}/${a.kind}/${a.name}`.localeCompare(`${b.group}/${b.kind}/${b.name}`)),
+        clusterResourceWhitelist: directories.flatMap((d) => d.clusterObjects).sort(byGroupKindName),
       },
     });
 

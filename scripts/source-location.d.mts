@@ -1,0 +1,1 @@
+export function sourceLocation(error: unknown, bundle: string, root: string): string | undefined;
