@@ -24,7 +24,11 @@ const TYPESCRIPT = [
 const REAL_PROGRAMS_AND_SCANNERS = [
   ['Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)', 'python', '.venv-polaris/bin/python test/polaris/creator_test.py dist'],
   ["Polaris admin tool: the bootstrap Job's arguments through picocli with the 1.7.0 option model, its credentials file and the catalog's flags through the real polaris-core 1.7.0", 'maven', 'node test/polaris/admin/check.mjs dist'],
-  ['Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)', 'trino', 'node --no-warnings test/trino/boot.mjs dist'],
+  [
+    "Trino 476 booted once from dist/ (each environment's coordinator and worker): the worker joins and runs the tasks, prod's roles allow and refuse what they mean; each PodMonitor's request is answered and others refused, a real Prometheus v0.316.0 scrapes every node and finds every name the alerts and panels take from Trino; the generated preStop drains each worker, after which dev's TrinoWorkersMissing goes pending; a misspelt key stops Trino (downloads cached in ~/.cache/aks-lakehouse)",
+    'trino',
+    'node --no-warnings test/trino/check.mjs dist',
+  ],
   ['Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)', 'maven', 'node test/kafka-connect/check.mjs dist'],
   [
     'Flink: the workload identity token provider, its unit tests and the real flink-azure-fs-hadoop 1.20.0 plugin loading it (Maven Surefire)',
@@ -35,11 +39,6 @@ const REAL_PROGRAMS_AND_SCANNERS = [
   ['Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)', 'maven', 'node test/flink/publish-job.mjs'],
   ['Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet', 'prometheus', 'node test/monitoring/promtool.mjs bicep/env'],
   ["Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read", 'maven', 'node test/monitoring/strimzi/check.mjs bicep/env'],
-  [
-    "Metric names: Trino 476 booted from dist/ (dev's coordinator, prod's coordinator and a worker) answers the scraper's request as each PodMonitor makes it and refuses others; a real Prometheus v0.316.0 scrapes all three, every name the alerts and panels take from Trino is there, TrinoWorkersMissing goes pending",
-    'trino',
-    'node --no-warnings test/monitoring/coverage.mjs dist',
-  ],
   ['Kubernetes schemas, strict (kubernetes-validate)', 'python', 'python scripts/validate_k8s.py .'],
   ['forbidden strings (S3/AWS residue, placeholders, keys, SAS, connection strings)', 'python', 'node scripts/scan.mjs .'],
   ['yamllint', 'python', 'yamllint --strict -c .yamllint.yaml dist .yamllint.yaml cdk8s.yaml'],
