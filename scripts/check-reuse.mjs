@@ -9,7 +9,7 @@
 // the repository a check opened that its inputs do not cover: the way to keep `inputs` honest.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -31,18 +31,31 @@ export function coveredBy(inputs) {
   return (file) => patterns.some((p) => p.test(file));
 }
 
-/** The key of a check: its command, the runtime, and every file under its inputs. */
-export function checkKey(root, files, check) {
+/**
+ * The key of a check: its command, the runtime, and every file under its inputs. `digests`
+ * (one per run) keeps each file's content hash, so a file several checks read (dist/, the whole
+ * repository for tsc, vitest and the scan) is read once while its size and time stay the same.
+ */
+export function checkKey(root, files, check, digests = new Map()) {
   const hash = createHash('sha256').update(`${check.command}\0${process.version}\0${process.platform}-${process.arch}\0`);
   const covered = coveredBy(check.inputs);
   let count = 0;
   for (const file of files) {
     if (!covered(file)) continue;
-    hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0');
+    hash.update(`${file}\0${contentDigest(join(root, file), digests)}\0`);
     count++;
   }
   if (count === 0) throw new Error(`check "${check.name}": its inputs (${check.inputs.join(', ')}) match no file of the repository`);
   return hash.digest('hex');
+}
+
+function contentDigest(path, digests) {
+  const { size, mtimeMs } = statSync(path);
+  const known = digests.get(path);
+  if (known?.size === size && known.mtimeMs === mtimeMs) return known.digest;
+  const digest = createHash('sha256').update(readFileSync(path)).digest('hex');
+  digests.set(path, { size, mtimeMs, digest });
+  return digest;
 }
 
 export function recordedPass(key) {

@@ -61,7 +61,7 @@ const REAL_PROGRAMS_AND_SCANNERS = [
 ];
 
 const onlyTypescript = process.argv.includes('--only-typescript');
-const checks = (onlyTypescript ? TYPESCRIPT : [...TYPESCRIPT, ...REAL_PROGRAMS_AND_SCANNERS]).map(([name, lane, command, inputs], index) => ({ name, lane, command, inputs, index }));
+const checks = (onlyTypescript ? TYPESCRIPT : [...TYPESCRIPT, ...REAL_PROGRAMS_AND_SCANNERS]).map(([name, lane, command, inputs], index) => ({ name, lane, command, inputs: [...new Set(inputs)], index }));
 if (process.argv.includes('--list')) {
   for (const c of checks) console.log(`${c.lane.padEnd(10)} ${c.name}\n           reads: ${c.inputs.join(' ')}`);
   process.exit(0);
@@ -96,9 +96,10 @@ let failed = false;
 
 // CHECKS_REUSE=0 runs every check even where a pass with the same inputs is recorded (.ci/run does).
 const reuse = process.env.CHECKS_REUSE !== '0';
+const digests = new Map();
 
 function run(check, live) {
-  const key = checkKey(root, files, check);
+  const key = checkKey(root, files, check, digests);
   const previous = reuse && recordedPass(key);
   if (previous) {
     const output = `reused: passed at ${previous.passedAt} with every file it reads as it is now (took ${seconds(previous.ms)} then; CHECKS_REUSE=0 runs it)\n`;

@@ -46,6 +46,15 @@ describe('reuse of a check that passed (scripts/check-reuse.mjs)', () => {
     expect(checkKey(dir, repositoryFiles(dir), { ...trino, command: 'node test/trino/boot.mjs other' })).not.toBe(key());
   });
 
+  it('sees an edit made after a file\'s content was hashed once in the run', () => {
+    const dir = repository();
+    const digests = new Map();
+    const first = checkKey(dir, repositoryFiles(dir), trino, digests);
+    expect(checkKey(dir, repositoryFiles(dir), trino, digests)).toBe(first);
+    writeFileSync(join(dir, 'dist/dev/trino/a.yaml'), 'edited');
+    expect(checkKey(dir, repositoryFiles(dir), trino, digests)).not.toBe(first);
+  });
+
   it('refuses inputs that match nothing (a misspelt path would make a key of nothing)', () => {
     const dir = repository();
     expect(() => checkKey(dir, repositoryFiles(dir), { ...trino, inputs: ['test/trinno'] })).toThrow(/match no file/);
