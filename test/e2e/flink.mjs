@@ -119,6 +119,30 @@ async function statement(gateway, session, sql, { timeoutMs = 60000 } = {}) {
   return rows;
 }
 
+/**
+ * Throws Fatal when the running job takes no periodic checkpoints: the Iceberg sink commits only at
+ * a checkpoint, so no wait would bring a snapshot. In Flink 1.20.0 (flink-runtime-1.20.0.jar, read
+ * with javap) CheckpointConfigHandler answers 404 without a checkpoint configuration, and
+ * CheckpointCoordinatorConfiguration.isCheckpointingEnabled() is 0 < interval < Long.MAX_VALUE:
+ * without execution.checkpointing.interval the job runs with interval Long.MAX_VALUE.
+ */
+async function checkpointing({ Fatal }, restPort, jobId) {
+  const base = `http://127.0.0.1:${restPort}/jobs/${jobId}`;
+  const job = await (await fetch(base)).json();
+  // Before RUNNING the job's graph may not carry its checkpoint settings yet.
+  if (job.state !== 'RUNNING') return;
+  const response = await fetch(`${base}/checkpoints/config`);
+  const body = await response.json();
+  const off = (why) => {
+    throw new Fatal(`the INSERT job ${jobId} runs without periodic checkpoints (Flink: ${why}): the Iceberg sink commits only at a checkpoint, so its rows would never reach the table`);
+  };
+  if (response.status === 404) off(body.errors?.[0] ?? 'no checkpoint configuration');
+  if (!response.ok) return;
+  // Long.MAX_VALUE as JSON.parse reads it (the nearest double, 2^63).
+  const longMax = 2 ** 63;
+  if (!(body.interval > 0 && body.interval < longMax)) off(`checkpoint interval ${body.interval >= longMax ? 'Long.MAX_VALUE' : body.interval} ms`);
+}
+
 /** The innermost causes of a gateway error (its stack traces carry them as "Caused by:" lines). */
 function rootCauses(body) {
   const text = (body.errors ?? [JSON.stringify(body)]).join('\n');
@@ -136,11 +160,12 @@ export async function flinkStages(ctx, { local, config }, { topic, records, name
   const catalogName = config.warehouse;
   const target = `\`${catalogName}\`.\`${namespace}\`.\`${table}\``;
   let session;
+  let jobId;
   await stage('flink sql', async () => {
     session = (await (await fetch(`${gateway}/v1/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sessionName: 'e2e' }) })).json()).sessionHandle;
     await statement(gateway, session, `CREATE TABLE events_source (id INT, name STRING, amount DOUBLE) WITH ('connector' = 'kafka', 'topic' = '${topic}', 'properties.bootstrap.servers' = '${local.bootstrap}', 'properties.group.id' = 'e2e-flink', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json', 'json.ignore-parse-errors' = 'true')`);
     await statement(gateway, session, `CREATE TABLE IF NOT EXISTS ${target} (id INT, name STRING, amount DOUBLE)`);
-    const [[jobId]] = await statement(gateway, session, `INSERT INTO ${target} SELECT id, name, amount FROM events_source`);
+    [[jobId]] = await statement(gateway, session, `INSERT INTO ${target} SELECT id, name, amount FROM events_source`);
     console.log(`  the INSERT runs as job ${jobId} on the session cluster`);
   });
   await stage('flink commit', async () => {
@@ -150,6 +175,7 @@ export async function flinkStages(ctx, { local, config }, { topic, records, name
         const exceptions = await ctx.json(`http://127.0.0.1:${local.flinkRestPort}/jobs/${failed.jid}/exceptions`);
         throw new Fatal(`the INSERT job ${failed.jid} failed: ${exceptions['root-exception']?.split('\n')[0]}`);
       }
+      await checkpointing(ctx, local.flinkRestPort, jobId);
       return (await tableSnapshot(namespace, table)) === records.length ? true : undefined;
     });
   });

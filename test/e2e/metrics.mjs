@@ -122,15 +122,23 @@ export async function startScraping({ dist, env, pods, extraJobs = [], work, bre
   return { prometheus, jobs };
 }
 
-/** Resolves once every target of `namespace` answered its last scrape; fails with the scraper's error after `timeoutMs`. */
-export async function scrapedUp(prometheus, namespace, timeoutMs = 20000) {
+/**
+ * Resolves once every target of `namespace` answered its last scrape; fails with the scraper's error
+ * after `timeoutMs`, or at once when a scrape begun after `listeningSince` (when the targets' exporters
+ * are known to listen: the agent binds its port in premain, before the worker's REST API answers) was
+ * refused: no wait mends a port where nothing listens.
+ */
+export async function scrapedUp(prometheus, namespace, { timeoutMs = 20000, listeningSince } = {}) {
   const deadline = Date.now() + timeoutMs;
+  const problems = (targets) => targets.map((t) => `${t.scrapePool} ${t.scrapeUrl}: ${t.lastError || t.health}`).join('; ');
   for (;;) {
     const { activeTargets } = await prometheus.api('/api/v1/targets');
     const mine = activeTargets.filter((t) => t.labels.namespace === namespace);
     const down = mine.filter((t) => t.health !== 'up');
     if (mine.length && !down.length) return;
-    if (Date.now() > deadline) throw new Error(`Prometheus cannot scrape ${namespace}: ${down.map((t) => `${t.scrapePool} ${t.scrapeUrl}: ${t.lastError || t.health}`).join('; ') || 'no target'}`);
+    const refused = down.filter((t) => listeningSince && Date.parse(t.lastScrape) > listeningSince && /connection refused/.test(t.lastError));
+    if (refused.length) throw new Error(`Prometheus cannot scrape ${namespace}: ${problems(refused)}`);
+    if (Date.now() > deadline) throw new Error(`Prometheus cannot scrape ${namespace}: ${problems(down) || 'no target'}`);
     await new Promise((done) => setTimeout(done, 500));
   }
 }

@@ -19,7 +19,10 @@
 //      Iceberg table from the same topic; the example application fetched, run, upgraded with a
 //      savepoint; the HistoryServer; all read back by Trino
 //
-//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink] [--keep]
+//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink] [--without trino] [--keep]
+//
+// --without trino is for a run meant to fail before any Trino query (npm run e2e:broken): Trino's
+// start is the run's largest CPU cost, and a run that reaches a query anyway fails saying so.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ import { applicationSetup, applicationStages, buildJob } from './flink-app.mjs';
 import { historySetup } from './flink-history.mjs';
 import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
 import { FLINK_BREAKS } from './flink-rewrites.mjs';
+import { commandsFile, inOrderLauncher } from './kafka-tools.mjs';
 import { kubernetesApi } from './kubernetes-api.mjs';
 import { checkCoverage, connectExporterConfig, connectPod, flinkPods, flinkPlugins, jmxExporterAgent, scrapedUp, startScraping, STRIMZI_EXPORTER_PORT } from './metrics.mjs';
 import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
@@ -41,11 +45,13 @@ import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './r
 const BREAKS = { ...CONNECT_BREAKS, ...FLINK_BREAKS };
 
 const { values: options } = parseArgs({
-  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, only: { type: 'string' }, keep: { type: 'boolean', default: false } },
+  options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, only: { type: 'string' }, without: { type: 'string', multiple: true, default: [] }, keep: { type: 'boolean', default: false } },
 });
 if (options.only && !['connect', 'flink'].includes(options.only)) throw new Error(`--only ${options.only}: expected connect or flink`);
 /** Which halves run: Kafka Connect into Iceberg, and Flink. */
 const runs = { connect: options.only !== 'flink', flink: options.only !== 'connect' };
+for (const name of options.without) if (name !== 'trino') throw new Error(`--without ${name}: only trino can be left out`);
+const startsTrino = !options.without.includes('trino');
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
 const dist = resolve(options.dist);
 const ICEBERG_REST = 'org.apache.iceberg:iceberg-open-api:1.10.1';
@@ -141,8 +147,9 @@ async function prepare() {
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
   const flink = runs.flink ? { ...prepareFlink(), pluginsDir: await flinkPlugins(work) } : undefined;
   const jmxAgent = runs.connect ? jmxExporterAgent() : undefined;
+  const inOrder = inOrderLauncher(kafka);
   const job = runs.flink ? buildJob() : undefined;
-  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink, job, jmxAgent };
+  return { kafka, plugin, catalogJar, trinoHome, java25, intent, flink, job, jmxAgent, inOrder };
 }
 
 async function main() {
@@ -177,7 +184,11 @@ async function main() {
     const clusterFile = connectExporterConfig(dist, options.env, exporterConfig);
     config.rewrites.push({ file: clusterFile, key: 'spec.metricsConfig (the exporter agent)', from: `port ${STRIMZI_EXPORTER_PORT} (Strimzi's kafka_connect_run.sh)`, to: `127.0.0.1:${ports.connectMetrics}`, why: 'a free loopback port; the rules are the ConfigMap\'s, as JSON like the operator writes them' });
   }
-  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, { catalog: () => config.trinoCatalogText, users: [tools.intent.trinoUser] });
+  const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, {
+    catalog: () => config.trinoCatalogText,
+    users: [tools.intent.trinoUser],
+    jvm: { '-XX:TieredStopAtLevel=1': 'the JIT fast tier only: a short run, its start is CPU-bound' },
+  });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');
   for (const r of config.rewrites) console.log(`  ${r.file}: ${r.key} ${r.from} -> ${r.to} (${r.why})`);
@@ -186,11 +197,10 @@ async function main() {
   if (app) console.log(`  ${app.name}, likewise: ${Object.entries(app.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
 
   // Trino takes longest to start and needs nothing else to do so: it starts first.
-  const trino = startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } });
-  const kafkaClasspath = ['-cp', join(tools.kafka, '*')];
+  const trino = startsTrino ? startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } }) : undefined;
   writeFileSync(join(work, 'log4j2.properties'), log4j('INFO'));
   writeFileSync(join(work, 'log4j2-tools.properties'), log4j('WARN'));
-  const jvm = (heap, logConfig = 'log4j2.properties') => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, ...kafkaClasspath];
+  const jvm = (heap, logConfig = 'log4j2.properties', ...classpath) => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, '-cp', [join(tools.kafka, '*'), ...classpath].join(':')];
 
   startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-jar', tools.catalogJar], {
     // A SQLite file, not the server's default jdbc:sqlite::memory:: the catalog pools two JDBC
@@ -233,18 +243,13 @@ async function main() {
   });
 
   await stage('topics', async () => {
-    // The platform's topics Job, command for command; the sink's source topic is the producer side's to create.
+    // The platform's topics Job, command for command and in its order; the sink's source topic is the producer side's to create.
     const producerTopic = (name) => ['--bootstrap-server', local.bootstrap, '--create', '--if-not-exists', '--topic', name, '--partitions', '1', '--replication-factor', '1'];
     const commands = [...config.topicCommands.map((c) => c.args), producerTopic(sink.topics[0]), ...(app ? [producerTopic(app.topic)] : [])];
-    await Promise.all(
-      commands.map(
-        (args) =>
-          new Promise((done, failed) => {
-            const tool = new Program(`topics-${args[args.indexOf('--topic') + 1]}`, 'java', [...jvm('256m', 'log4j2-tools.properties'), 'org.apache.kafka.tools.TopicCommand', ...args], { cwd: work, logFile: join(work, 'topics.log') });
-            tool.exited.then((code) => (code === 0 ? done() : failed(new Error(`kafka-topics ${args.join(' ')} exited ${code}:\n${tool.problems()}`))));
-          }),
-      ),
-    );
+    const file = commandsFile(join(work, 'topic-commands.txt'), commands);
+    const tool = new Program('topics', 'java', [...jvm('256m', 'log4j2-tools.properties', tools.inOrder), 'InOrder', 'org.apache.kafka.tools.TopicCommand', file], { cwd: work, logFile: join(work, 'topics.log') });
+    const code = await tool.exited;
+    if (code !== 0) throw new Error(`kafka-topics exited ${code}:\n${tool.problems()}`);
   });
 
   let credentials;
@@ -271,11 +276,11 @@ async function main() {
         ...(flink ? flinkPods(dist, options.env, 'flink-session', flink.local.metricsPorts) : []),
         ...(app ? flinkPods(dist, options.env, app.name, app.local.metricsPorts) : []),
       ],
-      extraJobs: [trinoScrapeJob(staged, config, tools.intent.trinoUser)],
+      extraJobs: trino ? [trinoScrapeJob(staged, config, tools.intent.trinoUser)] : [],
       breaks: options.break,
     }),
   );
-  metrics = { ...scraping, ran: ['trino', ...(runs.connect ? ['connect'] : []), ...(runs.flink ? ['flink'] : [])] };
+  metrics = { ...scraping, ran: [...(trino ? ['trino'] : []), ...(runs.connect ? ['connect'] : []), ...(runs.flink ? ['flink'] : [])] };
   console.log(`  ${scraping.prometheus.base} scrapes ${scraping.jobs.map((j) => `${j.job_name} (${j.static_configs.map((c) => `${c.labels.pod} at ${c.targets[0]}`).join(', ')})`).join('; ')}`);
 
   // Flink starts beside the Connect worker; its stages run after the Connect ones.
@@ -303,7 +308,7 @@ async function main() {
     const wanted = config.sinks[0].config['connector.class'];
     if (!plugins.some((p) => p.class === wanted)) throw new Error(`the worker has no ${wanted} on plugin.path: ${plugins.map((p) => p.class).join(', ')}`);
     // The exporter agent serves from the JVM's start: the worker's PodMonitor must reach it now.
-    await scrapedUp(scraping.prometheus, connectTarget.namespace);
+    await scrapedUp(scraping.prometheus, connectTarget.namespace, { listeningSince: Date.now() });
   });
 
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
@@ -352,6 +357,7 @@ async function main() {
 
   /** Trino's address and the headers of the user the environment's access rules let read (prod signs in over HTTPS). */
   const trinoConnection = async () => {
+    if (!trino) throw new Fatal('this run was started --without trino, as for a mistake that must fail before any query, yet it reached one');
     await waitFor('Trino to start', 180000, () => (trino.log().includes('SERVER STARTED') ? true : undefined));
     const base = config.trinoFiles['password-authenticator.properties'] ? `https://127.0.0.1:${staged.https}` : `http://127.0.0.1:${staged.http}`;
     const user = tools.intent.trinoUser;
