@@ -24,14 +24,18 @@ export function podMonitors(dist, env) {
   return found;
 }
 
+/** The PodMonitor endpoint fields scrapeConfig carries into a scrape job. */
+const CARRIED_ENDPOINT_FIELDS = new Set(['path', 'scheme', 'interval', 'portNumber', 'honorLabels']);
+
 /**
  * A Prometheus scrape job per PodMonitor endpoint, as the managed Prometheus add-on derives it,
  * with each pod's address replaced by where the program listens here. `targets` maps
  * `<namespace>/<name>` to an address, or to the pods `[{ pod, ports: { <port in the cluster>: <address here> } }]`:
  * the endpoint's portNumber picks the pod's port, and a port the pod does not listen on stays
  * `127.0.0.1:<portNumber>`, where nothing of the run listens, so the scrape fails as it would in
- * the cluster. The job keeps the monitor's path, scheme and interval; `namespace` and `pod` labels
- * are set as the add-on's pod discovery sets them.
+ * the cluster. The job keeps the monitor's path, scheme, interval and honorLabels; `namespace` and
+ * `pod` labels are set as the add-on's pod discovery sets them. An endpoint field not carried over
+ * (basicAuth, tlsConfig, relabelings...) is refused: a scrape without it would prove nothing.
  */
 export function scrapeConfig(monitors, targets, { interval } = {}) {
   const jobs = [];
@@ -40,12 +44,14 @@ export function scrapeConfig(monitors, targets, { interval } = {}) {
     if (!monitor) throw new Error(`no PodMonitor ${key} in dist (have: ${[...monitors.keys()].join(', ')})`);
     const pods = typeof where === 'string' ? [{ pod: `${monitor.metadata.name}-local`, address: where }] : where;
     monitor.spec.podMetricsEndpoints.forEach((endpoint, i) => {
+      const unknown = Object.keys(endpoint).filter((k) => !CARRIED_ENDPOINT_FIELDS.has(k));
+      if (unknown.length) throw new Error(`PodMonitor ${key} endpoint ${i}: ${unknown.join(', ')} not carried into the scrape job here; translate it before scraping this monitor`);
       jobs.push({
         job_name: `podMonitor/${key}/${i}`,
         metrics_path: endpoint.path ?? '/metrics',
         scheme: endpoint.scheme ?? 'http',
         scrape_interval: interval ?? endpoint.interval,
-        ...(endpoint.headers ? { http_headers: endpoint.headers } : {}),
+        ...(endpoint.honorLabels !== undefined ? { honor_labels: endpoint.honorLabels } : {}),
         static_configs: pods.map((p) => ({
           targets: [p.address ?? p.ports[endpoint.portNumber] ?? `127.0.0.1:${endpoint.portNumber}`],
           labels: { namespace: monitor.metadata.namespace, pod: p.pod },

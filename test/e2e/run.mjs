@@ -202,7 +202,7 @@ async function main() {
   writeFileSync(join(work, 'log4j2-tools.properties'), log4j('WARN'));
   const jvm = (heap, logConfig = 'log4j2.properties', ...classpath) => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, '-cp', [join(tools.kafka, '*'), ...classpath].join(':')];
 
-  startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-jar', tools.catalogJar], {
+  startProgram('catalog', 'catalog', 'java', ['-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-jar', tools.catalogJar], {
     // A SQLite file, not the server's default jdbc:sqlite::memory:: the catalog pools two JDBC
     // connections, and each connection to :memory: is a database of its own (a run failed with
     // "Failed to execute exists query" when a request met the empty one).
