@@ -3,28 +3,17 @@
 // start for each.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cache, root } from '../lib/programs.mjs';
+import { cache, cachedFolder, root } from '../lib/programs.mjs';
 
 /** The folder of the compiled launcher, for the classpath beside Kafka's jars in `kafkaLib`. */
 export function inOrderLauncher(kafkaLib) {
   const source = join(root, 'test', 'e2e', 'kafka-tools', 'InOrder.java');
   const hash = createHash('sha256').update(readFileSync(source)).update(kafkaLib).digest('hex').slice(0, 12);
-  const built = join(cache, 'e2e', `kafka-in-order-${hash}`);
-  if (!existsSync(built)) {
-    const partial = `${built}.${process.pid}.part`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
+  return cachedFolder(join(cache, 'e2e', `kafka-in-order-${hash}`), (partial) => {
     execFileSync('javac', ['--release', '17', '-d', partial, '-cp', join(kafkaLib, '*'), source], { stdio: 'inherit' });
-    try {
-      renameSync(partial, built);
-    } catch (error) {
-      if (!existsSync(built)) throw error;
-      rmSync(partial, { recursive: true, force: true });
-    }
-  }
-  return built;
+  });
 }
 
 /** The commands file InOrder reads: one argument per line, an empty line after each command. */

@@ -6,10 +6,10 @@
 // appears in that scrape or is listed in test/monitoring/metric-sources.mjs with its reason.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { cache, mavenArtifact, resolveJars, root } from '../lib/programs.mjs';
+import { cache, cachedFolder, mavenArtifact, resolveJars, root } from '../lib/programs.mjs';
 import { NOT_RUN_HERE, PROMETHEUS_OWN, REGISTERED_AT_TAG, SCRAPED } from '../monitoring/metric-sources.mjs';
 import { BREAKS, objectsOf, StageError } from './rewrites.mjs';
 import { podMonitors, ruleFileFrom, scrapeConfig, startPrometheus, usedMetricNames } from './prometheus.mjs';
@@ -28,23 +28,14 @@ export function jmxExporterAgent() {
   const lib = resolveJars(join(dir, 'pom.xml'), join(cache, 'e2e', 'jmx-exporter'));
   const sources = ['Agent.java', 'Exporter.java'];
   const hash = createHash('sha256').update(sources.map((s) => readFileSync(join(dir, s), 'utf8')).join('\0')).digest('hex').slice(0, 12);
-  const built = join(cache, 'e2e', `jmx-agent-${hash}`);
-  if (!existsSync(built)) {
-    const partial = `${built}.${process.pid}.part`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(join(partial, 'classes'), { recursive: true });
+  const built = cachedFolder(join(cache, 'e2e', `jmx-agent-${hash}`), (partial) => {
+    mkdirSync(join(partial, 'classes'));
     mkdirSync(join(partial, 'exporter'));
     execFileSync('javac', ['--release', '17', '-d', join(partial, 'classes'), '-cp', join(lib, '*'), ...sources.map((s) => join(dir, s))], { stdio: 'inherit' });
     writeFileSync(join(partial, 'manifest.txt'), 'Premain-Class: Agent\n');
     execFileSync('jar', ['--create', '--file', join(partial, 'agent.jar'), '--manifest', join(partial, 'manifest.txt'), '-C', join(partial, 'classes'), 'Agent.class']);
     execFileSync('jar', ['--create', '--file', join(partial, 'exporter', 'exporter.jar'), '-C', join(partial, 'classes'), 'Exporter.class']);
-    try {
-      renameSync(partial, built);
-    } catch (error) {
-      if (!existsSync(built)) throw error;
-      rmSync(partial, { recursive: true, force: true });
-    }
-  }
+  });
   return (port, config) => [`-De2e.jmx.exporter.lib=${lib}:${join(built, 'exporter')}`, `-javaagent:${join(built, 'agent.jar')}=127.0.0.1:${port}:${config}`];
 }
 

