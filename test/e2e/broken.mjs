@@ -31,8 +31,8 @@ for (const name of Object.keys(BREAKS)) {
   // Trino, the run's largest CPU cost, starts only for a mistake whose stage comes at or after a
   // first Trino query (run.mjs: "trino" in the Connect half; "flink trino", then the application's
   // stages, in the Flink half). A run that reaches a query without it fails saying so.
-  const stage = BREAKS[name].stage;
-  const trino = stage === 'trino' || stage === 'flink trino' || stage.startsWith('app ') ? [] : ['--without', 'trino'];
+  const at = BREAKS[name].stage;
+  const trino = at === 'trino' || at === 'flink trino' || at.startsWith('app ') ? [] : ['--without', 'trino'];
   const run = spawnSync(process.execPath, [join(import.meta.dirname, 'run.mjs'), '--break', name, '--only', only, ...trino, ...process.argv.slice(2)], { encoding: 'utf8' });
   const output = `${run.stdout}\n${run.stderr}`;
   const missing = (EXPECTED[name] ?? [/no expectation written for this break/]).filter((pattern) => !pattern.test(output));
