@@ -54,7 +54,9 @@ public class ConnectConfigCheck {
   public static void main(String[] args) throws Exception {
     Map<String, String> worker = load(args[0]);
     checkWorker(args[0], worker);
-    Plugins plugins = new Plugins(Map.of("plugin.discovery", "only_scan"));
+    // Plugins found as the generated worker finds them (its plugin.discovery), so a plugin the
+    // worker could not discover fails here too.
+    Plugins plugins = new Plugins(Map.of("plugin.discovery", worker.getOrDefault("plugin.discovery", "hybrid_warn")));
     for (int i = 1; i < args.length; i++) {
       Map<String, String> resolved;
       try {
