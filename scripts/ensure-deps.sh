@@ -61,9 +61,21 @@ wait_for_jobs() {
   return "$failed"
 }
 
+# --prefer-offline: the registry here sends no caching headers, so a plain npm ci downloads every
+# package list and tarball again although npm's cache has them (424 requests); the lockfile pins
+# each version and its integrity. A cached package list older than a version the lockfile names
+# fails with ETARGET (npm does not look again: pacote's registry.js); then npm ci runs online.
+npm_ci() {
+  local offline_log=.build/set-up/npm-ci-prefer-offline.log
+  npm ci --no-audit --no-fund --loglevel=error --prefer-offline >"$offline_log" 2>&1 && return
+  cat "$offline_log"
+  grep -q ETARGET "$offline_log" || return 1
+  echo "npm's cached package lists are older than package-lock.json: npm ci again, asking the registry"
+  npm ci --no-audit --no-fund --loglevel=error
+}
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "installing node_modules (npm ci)..." >&2
-  in_background "npm ci" npm ci --no-audit --no-fund --loglevel=error
+  in_background "npm ci" npm_ci
 fi
 
 # uv itself, from PyPI with the pip of python3, once into the cache.
