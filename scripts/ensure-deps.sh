@@ -51,7 +51,7 @@ wait_for_jobs() {
   for i in "${!jobs_pid[@]}"; do
     log=".build/set-up/${jobs_named[$i]// /-}.log"
     if wait "${jobs_pid[$i]}"; then
-      tail -n 1 "$log" >&2
+      grep '^set-up: ' "$log" >&2
     else
       echo "set-up: ${jobs_named[$i]} failed; its output ($log):" >&2
       sed 's/^/  /' "$log" >&2
@@ -82,19 +82,20 @@ fi
 ensure_uv() {
   uv="$cache/uv-$UV_VERSION/bin/uv"
   [ -x "$uv" ] && return
-  local partial="$cache/uv-$UV_VERSION.$$.part"
+  local partial="$cache/uv-$UV_VERSION.$$.part" began=$SECONDS
   rm -rf "$partial"
   PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check --target "$partial" "uv==$UV_VERSION"
   # A concurrent run may have put its copy in place meanwhile: then keep that one.
   mv -T "$partial" "$cache/uv-$UV_VERSION" 2>/dev/null || rm -rf "$partial"
   [ -x "$uv" ] || { echo "uv $UV_VERSION did not install into $cache/uv-$UV_VERSION" >&2; return 1; }
+  echo "set-up: uv $UV_VERSION (pip) took $((SECONDS - began)) s"
 }
 
 # A virtual environment of pinned tools lives in the cache, one per content of its requirement
 # files (and per uv and interpreter), so clones and worktrees share it; the repository links it.
 # Built at its final path (a venv's scripts name it) under a lock, marked complete when done.
 build_env() { # <dir> <requirements> [<requirements installed after, without their dependencies>]
-  local dir=$1
+  local dir=$1 began=$SECONDS
   exec 9>"$dir.lock"
   flock 9
   [ -f "$dir/.complete" ] && return
@@ -105,6 +106,7 @@ build_env() { # <dir> <requirements> [<requirements installed after, without the
   "$uv" pip install --quiet --compile-bytecode --python "$dir" -r "$2"
   [ -z "${3:-}" ] || "$uv" pip install --quiet --compile-bytecode --python "$dir" --no-deps -r "$3"
   touch "$dir/.complete"
+  echo "set-up: ${dir##*/} took $((SECONDS - began)) s"
 }
 
 python_tools() { # <link> <dir> <requirements...>, for each environment to build
