@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/aks-lakehouse"
-UV_VERSION=0.13.8 # PyPI uv: installs the pinned Python tools (pip took 80-120 s a clean clone here, uv about 1 s)
+UV_VERSION=0.13.8 # PyPI uv, the installer of the pinned Python tools (docs/testing.md, Performance: set-up)
 
 # The real-program checks need Maven and a JDK 17 (Kafka Connect) and python3 with pip (a Java
 # 25 runtime for Trino and uv come from PyPI). Debian's packages, installed when missing and root.
