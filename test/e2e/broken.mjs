@@ -26,13 +26,13 @@ const EXPECTED = {
 let failures = 0;
 for (const name of Object.keys(BREAKS)) {
   const began = Date.now();
-  // Each mistake runs only the half it belongs to.
-  const only = name in FLINK_BREAKS ? 'flink' : 'connect';
-  // Trino, the run's largest CPU cost, starts only for a mistake whose stage comes at or after a
-  // first Trino query (run.mjs: "trino" in the Connect half; "flink trino", then the application's
-  // stages, in the Flink half). A run that reaches a query without it fails saying so.
+  // Each mistake runs only the part it belongs to: Connect, Flink's session cluster, or Flink's application.
   const at = BREAKS[name].stage;
-  const trino = at === 'trino' || at === 'flink trino' || at.startsWith('app ') ? [] : ['--without', 'trino'];
+  const only = !(name in FLINK_BREAKS) ? 'connect' : at.startsWith('app ') ? 'flink-app' : 'flink';
+  // Trino, the run's largest CPU cost, starts only for a mistake whose stage comes at or after the
+  // part's first Trino query (run.mjs: "trino", "flink trino", "app trino"). A run that reaches a
+  // query without it fails saying so.
+  const trino = ['trino', 'flink trino', 'app trino'].includes(at) ? [] : ['--without', 'trino'];
   const run = spawnSync(process.execPath, [join(import.meta.dirname, 'run.mjs'), '--break', name, '--only', only, ...trino, ...process.argv.slice(2)], { encoding: 'utf8' });
   const output = `${run.stdout}\n${run.stderr}`;
   const missing = (EXPECTED[name] ?? [/no expectation written for this break/]).filter((pattern) => !pattern.test(output));

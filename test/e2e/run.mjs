@@ -19,7 +19,10 @@
 //      Iceberg table from the same topic; the example application fetched, run, upgraded with a
 //      savepoint; the HistoryServer; all read back by Trino
 //
-//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink] [--without trino] [--keep]
+//   node test/e2e/run.mjs [--env dev] [--dist dist] [--break <name>] [--only connect|flink|flink-app] [--without trino] [--keep]
+//
+// --only flink-app runs the Flink application alone, without the session cluster and its gateway
+// (npm run e2e:broken, for a mistake of the application).
 //
 // --without trino is for a run meant to fail before any Trino query (npm run e2e:broken): Trino's
 // start is the run's largest CPU cost, and a run that reaches a query anyway fails saying so.
@@ -47,9 +50,9 @@ const BREAKS = { ...CONNECT_BREAKS, ...FLINK_BREAKS };
 const { values: options } = parseArgs({
   options: { env: { type: 'string', default: 'dev' }, dist: { type: 'string', default: 'dist' }, break: { type: 'string', multiple: true, default: [] }, only: { type: 'string' }, without: { type: 'string', multiple: true, default: [] }, keep: { type: 'boolean', default: false } },
 });
-if (options.only && !['connect', 'flink'].includes(options.only)) throw new Error(`--only ${options.only}: expected connect or flink`);
-/** Which halves run: Kafka Connect into Iceberg, and Flink. */
-const runs = { connect: options.only !== 'flink', flink: options.only !== 'connect' };
+if (options.only && !['connect', 'flink', 'flink-app'].includes(options.only)) throw new Error(`--only ${options.only}: expected connect, flink or flink-app`);
+/** Which halves run: Kafka Connect into Iceberg, and Flink (its session cluster with the gateway, and its application). */
+const runs = { connect: !options.only || options.only === 'connect', flink: options.only !== 'connect', session: !options.only || options.only === 'flink' };
 for (const name of options.without) if (name !== 'trino') throw new Error(`--without ${name}: only trino can be left out`);
 const startsTrino = !options.without.includes('trino');
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
@@ -273,7 +276,7 @@ async function main() {
       work,
       pods: [
         ...(connectTarget ? [connectTarget] : []),
-        ...(flink ? flinkPods(dist, options.env, 'flink-session', flink.local.metricsPorts) : []),
+        ...(flink && runs.session ? flinkPods(dist, options.env, 'flink-session', flink.local.metricsPorts) : []),
         ...(app ? flinkPods(dist, options.env, app.name, app.local.metricsPorts) : []),
       ],
       extraJobs: trino ? [trinoScrapeJob(staged, config, tools.intent.trinoUser)] : [],
@@ -285,7 +288,7 @@ async function main() {
 
   // Flink starts beside the Connect worker; its stages run after the Connect ones.
   const flinkContext = { stage, waitFor, startProgram, work, json, breaks: options.break, client: CLIENT, Fatal };
-  const flinkUp = runs.flink ? startFlink(flinkContext, tools, flink) : Promise.resolve();
+  const flinkUp = runs.session ? startFlink(flinkContext, tools, flink) : Promise.resolve();
   flinkUp.catch(() => {});
 
   const connectBase = `http://127.0.0.1:${ports.connect}`;
@@ -405,25 +408,27 @@ async function main() {
   await connectStage('fault: failed task', () => injectTaskFailure({ connectBase, connector, status, failedTask, prometheus: scraping.prometheus, namespace: connectTarget.namespace }));
 
   if (!runs.flink) return;
-  await flinkUp;
   const trinoRows = async (sql) => {
     const { base, headers } = await trinoConnection();
     return (await trinoQuery(base, sql, headers)).rows;
   };
-  await flinkStages(flinkContext, flink, {
-    topic: sink.topics[0],
-    records: good(produced.flat()),
-    namespace: tools.intent.flinkNamespaces[0],
-    table,
-    connectTable: runs.connect ? { name: sink.table, rows: good(produced.flat()).length } : undefined,
-    trinoRows,
-    trinoCatalog: config.trinoCatalog,
-    tableSnapshot: currentRecords,
-  });
-  // The session cluster is done: its CPU goes to the application's.
-  for (const p of programs.filter((q) => q.name.startsWith('flink-'))) {
-    p.expectedExit = true;
-    await p.stop(10000);
+  if (runs.session) {
+    await flinkUp;
+    await flinkStages(flinkContext, flink, {
+      topic: sink.topics[0],
+      records: good(produced.flat()),
+      namespace: tools.intent.flinkNamespaces[0],
+      table,
+      connectTable: runs.connect ? { name: sink.table, rows: good(produced.flat()).length } : undefined,
+      trinoRows,
+      trinoCatalog: config.trinoCatalog,
+      tableSnapshot: currentRecords,
+    });
+    // The session cluster is done: its CPU goes to the application's.
+    for (const p of programs.filter((q) => q.name.startsWith('flink-'))) {
+      p.expectedExit = true;
+      await p.stop(10000);
+    }
   }
   if (app) {
     await applicationStages(flinkContext, tools, app, {
