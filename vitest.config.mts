@@ -16,7 +16,8 @@ export default defineConfig({
     maxWorkers: 2,
     isolate: false,
     // Vite's transform of each TypeScript module is kept in .build/vitest-cache between runs,
-    // keyed on the file's content, this config and the lockfile; `npx vitest run --clearCache` empties it.
+    // keyed on the file's content, this config and the lockfile, not on how its imports resolve (a new
+    // file shadowing an import path needs `npx vitest run --clearCache`, which empties it).
     experimental: { fsModuleCache: true, fsModuleCachePath: '.build/vitest-cache' },
     // Some suites run the CLIs as child processes (synth, the az round trip, cdk8s): on a busy
     // 2-core machine one can take several seconds.
