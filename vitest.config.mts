@@ -8,9 +8,17 @@ export default defineConfig({
   plugins: [{ name: 'text-py', transform: (code, id) => (id.endsWith('.py') ? `export default ${JSON.stringify(code)};` : undefined) }],
   test: {
     include: ['test/**/*.test.ts'],
-    // One synth per worker is the expensive part; two workers match the machine.
+    // Two workers match the machine. Loading cdk8s and the charts (about 4 MB of generated
+    // imports/) and the in-memory synth of test/helpers.ts are the expensive part of most
+    // suites: without isolation each worker does them once, not once per file. No suite
+    // mocks a module or changes shared state (environments are cloned before a change).
     pool: 'threads',
     maxWorkers: 2,
+    isolate: false,
+    // Vite's transform of each TypeScript module is kept in .build/vitest-cache between runs,
+    // keyed on the file's content, this config and the lockfile, not on how its imports resolve (a new
+    // file shadowing an import path needs `npx vitest run --clearCache`, which empties it).
+    experimental: { fsModuleCache: true, fsModuleCachePath: '.build/vitest-cache' },
     // Some suites run the CLIs as child processes (synth, the az round trip, cdk8s): on a busy
     // 2-core machine one can take several seconds.
     testTimeout: 30000,

@@ -23,7 +23,9 @@ export function loadCrdSchemas(): Map<string, CrdSchema> {
 }
 
 function compileCrdSchemas(): Map<string, CrdSchema> {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  // Without ajv's optimizing pass the validators are the same and compile in about half the
+  // time (these CRD schemas are large: FlinkDeployment alone took 1.8 s of CPU).
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { optimize: false } });
   const schemas = new Map<string, CrdSchema>();
   for (const { file } of pinnedCrds() as { file: string }[]) {
     const crd = YAML.parse(readFileSync(file, 'utf8'));

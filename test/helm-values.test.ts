@@ -53,7 +53,14 @@ function unlistedKeys(schema: any, node: any, values: any, path = ''): string[] 
   });
 }
 
+/** One checker per chart for the run (compiling a chart's schema takes a few hundred ms). */
+const checkers = new Map<string, (values: unknown) => string[]>();
 function checker(chart: string): (values: unknown) => string[] {
+  if (!checkers.has(chart)) checkers.set(chart, newChecker(chart));
+  return checkers.get(chart)!;
+}
+
+function newChecker(chart: string): (values: unknown) => string[] {
   const pinned = charts[chart];
   if (pinned.schema) {
     const validate = schemaValidator(pinned.schema);

@@ -21,19 +21,22 @@ function filesUnder(dir: string): Map<string, string> {
 }
 
 // One copy of the repository for every test that runs a CLI (a copy per test was slow and, on a
-// busy machine, timed out); what a test may change is put back from the repository after it.
+// busy machine, timed out); what such a test may change is put back from the repository after it.
 let copy: string;
 beforeAll(() => {
   copy = copyRepository();
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
-afterEach(() => {
-  for (const dir of ['environments', 'dist', join('bicep', 'env')]) {
-    rmSync(join(copy, dir), { recursive: true, force: true });
-    cpSync(join(root, dir), join(copy, dir), { recursive: true });
-  }
-  rmSync(join(copy, '.build', 'cdk8s-out'), { recursive: true, force: true });
-});
+/** Registered in the describes whose tests run a CLI in the copy (the others only read the repository). */
+function restoreCopyAfterEach(): void {
+  afterEach(() => {
+    for (const dir of ['environments', 'dist', join('bicep', 'env')]) {
+      rmSync(join(copy, dir), { recursive: true, force: true });
+      cpSync(join(root, dir), join(copy, dir), { recursive: true });
+    }
+    rmSync(join(copy, '.build', 'cdk8s-out'), { recursive: true, force: true });
+  });
+}
 
 describe('committed output', () => {
   it('dist/ equals a fresh synth of every environment (run `npm run synth` and commit)', () => {
@@ -70,6 +73,8 @@ describe('committed output', () => {
 });
 
 describe('npm run synth on a broken setting', () => {
+  restoreCopyAfterEach();
+
   it('exits 1 naming the file and key, keeps that environment\'s dist/, still writes its ledger and synthesizes the others', () => {
     // GIVEN the copy's dev outputs lack a client ID, and its prod output is stale
     const outputsPath = join(copy, 'environments', 'dev.azure.json');
@@ -99,6 +104,8 @@ describe('npm run synth on a broken setting', () => {
 });
 
 describe('every entry point keeps its promise about dist/', () => {
+  restoreCopyAfterEach();
+
   it('names the environment file and line when the file throws while loading, and keeps dist/', () => {
     const envPath = join(copy, 'environments', 'dev.ts');
     const text = readFileSync(envPath, 'utf8').replace('export default defineEnvironment({', "const settings: any = undefined;\nexport default defineEnvironment({\n  tags: settings.tags,");

@@ -8,12 +8,6 @@ import { copyRepository, root } from './helpers';
 // (scripts/synth.sh, scripts/snapshot.mjs). These runs go through the real node and the real
 // snapshot, in a copy of the repository; the tests of a describe build on each other, in order,
 // each with a few runs.
-function freshCopy(): string {
-  const copy = copyRepository();
-  // With the lockfile the bundle stays up to date between runs (scripts/run-ts.mjs), as in a clone.
-  cpSync(join(root, 'package-lock.json'), join(copy, 'package-lock.json'));
-  return copy;
-}
 
 /** `npm run synth`'s command: node starts from the snapshot when there is one, else scripts/synth.mjs runs. */
 const synth = (copy: string) => spawnSync('bash', ['scripts/synth.sh'], { cwd: copy, encoding: 'utf8' });
@@ -35,7 +29,7 @@ describe('synth from a startup snapshot', () => {
   let copy: string;
   let dev: string;
   beforeAll(() => {
-    copy = freshCopy();
+    copy = copyRepository();
     dev = join(copy, 'dist', 'dev');
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -128,7 +122,7 @@ describe('synth from a startup snapshot', () => {
 describe('synth without a startup snapshot', () => {
   let copy: string;
   beforeAll(() => {
-    copy = freshCopy();
+    copy = copyRepository();
     const envPath = join(copy, 'environments', 'dev.ts');
     // A module that refuses to load into a snapshot (as one using a built-in that snapshots do not support might).
     writeFileSync(envPath, `import { startupSnapshot } from 'node:v8';\nif (startupSnapshot.isBuildingSnapshot()) throw new Error('not in a snapshot');\n${readFileSync(envPath, 'utf8')}`);
