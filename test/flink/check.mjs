@@ -10,15 +10,15 @@
 //
 //   node test/flink/check.mjs [dist dir]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { cache, resolveJars } from '../lib/programs.mjs';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const root = resolve(here, '..', '..');
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
-const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse', 'flink');
 const operatorKeys = new Set(JSON.parse(readFileSync(join(root, 'pinned', 'flink', 'operator-1.15.0-keys.json'), 'utf8')));
 
 function flinkKeys() {
@@ -28,21 +28,18 @@ function flinkKeys() {
       process.exit(1);
     }
   }
-  const pom = join(here, 'pom.xml');
-  const jars = join(cache, 'options');
-  const stamp = join(jars, '.pom');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== readFileSync(pom, 'utf8')) {
-    rmSync(jars, { recursive: true, force: true });
-    console.log('resolving the Flink 1.20.0 jars with Maven...');
-    execFileSync('mvn', ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${jars}`], { stdio: 'inherit' });
-    writeFileSync(stamp, readFileSync(pom, 'utf8'));
-  }
-  const classes = join(cache, 'classes');
-  mkdirSync(classes, { recursive: true });
-  execFileSync('javac', ['--release', '17', '-d', classes, join(here, 'FlinkOptions.java')]);
+  const jars = resolveJars(join(here, 'pom.xml'), join(cache, 'flink', 'options'));
+  // Compiled into this run's folder: a shared one lets another worktree's check, compiled at the
+  // same time, run in this one's place.
+  const classes = mkdtempSync(join(tmpdir(), 'flink-options-'));
   const all = readdirSync(jars).filter((j) => j.endsWith('.jar')).map((j) => join(jars, j));
-  const out = execFileSync('java', ['-cp', classes, 'FlinkOptions', ...all], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
-  return JSON.parse(out);
+  try {
+    execFileSync('javac', ['--release', '17', '-d', classes, join(here, 'FlinkOptions.java')]);
+    const out = execFileSync('java', ['-cp', classes, 'FlinkOptions', ...all], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 16 << 20 });
+    return JSON.parse(out);
+  } finally {
+    rmSync(classes, { recursive: true, force: true });
+  }
 }
 
 /** Problems with one key, or none. */

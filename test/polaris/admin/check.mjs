@@ -7,7 +7,7 @@
 //
 //   node test/polaris/admin/check.mjs [dist dir]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -27,23 +27,24 @@ async function main() {
   need('mvn', 'install Maven: apt-get install maven');
   const jars = resolveJars(join(here, 'pom.xml'), join(cache, 'polaris-admin'));
   const polaris = await Promise.all(['polaris-core'].map((a) => mavenArtifact(`org.apache.polaris:${a}:1.7.0`)));
-  const classes = join(cache, 'polaris-admin-classes');
-  mkdirSync(classes, { recursive: true });
-  const classpath = [join(jars, '*'), ...polaris].join(':');
-  const standIns = ['StorageConfigInfo', 'AuthenticationParameters'].map((c) => join(here, 'model', 'org', 'apache', 'polaris', 'core', 'admin', 'model', `${c}.java`));
-  execFileSync('javac', ['--release', '17', '-nowarn', '-cp', classpath, '-d', classes, join(here, 'AdminToolCheck.java'), ...standIns], { stdio: 'inherit' });
-  const java = modernJava();
-  const check = (...args) => spawnSync(java, ['-cp', `${classes}:${classpath}`, 'AdminToolCheck', ...args], { encoding: 'utf8' });
-
   const envs = readdirSync(dist).filter((e) => existsSync(join(dist, e, 'polaris'))).sort();
   if (envs.length === 0) throw new ProgramError(`no dist/<env>/polaris/ in ${dist}`);
   const work = mkdtempSync(join(tmpdir(), 'polaris-admin-'));
+  // Compiled into this run's folder, as the Connect check does: a shared classes folder lets
+  // another worktree's check, compiled at the same time, run in this one's place.
+  const classes = join(work, 'classes');
+  const classpath = [join(jars, '*'), ...polaris].join(':');
+  const standIns = ['StorageConfigInfo', 'AuthenticationParameters'].map((c) => join(here, 'model', 'org', 'apache', 'polaris', 'core', 'admin', 'model', `${c}.java`));
+  const java = modernJava();
+  const check = (...args) => spawnSync(java, ['-cp', `${classes}:${classpath}`, 'AdminToolCheck', ...args], { encoding: 'utf8' });
+
   let failed = false;
   const report = (ok, line, output = '') => {
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${line}${output && !ok ? `\n${output.trim()}` : ''}`);
     if (!ok) failed = true;
   };
   try {
+    execFileSync('javac', ['--release', '17', '-nowarn', '-cp', classpath, '-d', classes, join(here, 'AdminToolCheck.java'), ...standIns], { stdio: 'inherit' });
     for (const env of envs) {
       const dir = join(dist, env, 'polaris');
       const objects = readdirSync(dir).flatMap((f) => YAML.parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS()));
