@@ -54,7 +54,6 @@ if (options.only && !['connect', 'flink', 'flink-app'].includes(options.only)) t
 /** Which halves run: Kafka Connect into Iceberg, and Flink (its session cluster with the gateway, and its application). */
 const runs = { connect: !options.only || options.only === 'connect', flink: options.only !== 'connect', session: !options.only || options.only === 'flink' };
 for (const name of options.without) if (name !== 'trino') throw new Error(`--without ${name}: only trino can be left out`);
-const startsTrino = !options.without.includes('trino');
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
 const dist = resolve(options.dist);
 const ICEBERG_REST = 'org.apache.iceberg:iceberg-open-api:1.10.1';
@@ -200,7 +199,7 @@ async function main() {
   if (app) console.log(`  ${app.name}, likewise: ${Object.entries(app.operator).map(([k, v]) => `${k}=${v}`).join(', ')}`);
 
   // Trino takes longest to start and needs nothing else to do so: it starts first.
-  const trino = startsTrino ? startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } }) : undefined;
+  const trino = options.without.includes('trino') ? undefined : startProgram('trino', 'trino', tools.java25, staged.args, { cwd: staged.dir, env: { ...CLIENT, TRINO_INTERNAL_SHARED_SECRET: randomBytes(32).toString('hex'), HOSTNAME: 'e2e-coordinator' } });
   writeFileSync(join(work, 'log4j2.properties'), log4j('INFO'));
   writeFileSync(join(work, 'log4j2-tools.properties'), log4j('WARN'));
   const jvm = (heap, logConfig = 'log4j2.properties', ...classpath) => [`-Xmx${heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${join(work, logConfig)}`, '-cp', [join(tools.kafka, '*'), ...classpath].join(':')];
