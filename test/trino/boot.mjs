@@ -148,7 +148,15 @@ export async function bootChecks(check, trino) {
   }
   const nodes = await waitFor('the worker to join', 60000, async () => {
     const r = await admin("SELECT node_id FROM system.runtime.nodes WHERE NOT coordinator AND state = 'active'");
-    return r.rows.flat().includes(workerId) ? r.rows.flat() : undefined;
+    if (!r.rows.flat().includes(workerId)) return undefined;
+    // Active is not yet schedulable: Trino 476's UniformNodeSelectorFactory keeps its node map for
+    // 5 s, and a statement planned before it sees the worker fails "No worker nodes available"
+    // (a run failed so). SELECT 1 runs on a worker when the coordinator takes no tasks.
+    const scheduled = await admin('SELECT 1').then(
+      () => true,
+      (e) => (/No worker nodes available/.test(e.message) ? undefined : Promise.reject(e)),
+    );
+    return scheduled && r.rows.flat();
   }).catch((e) => e.message);
   check(`${env}: the worker joins the coordinator`, Array.isArray(nodes), JSON.stringify(nodes));
 
