@@ -8,7 +8,7 @@
 // from starting, and the run fails once the running ones end.
 //   node scripts/checks.mjs [--only-typescript] [--list]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { checkKey, recordedPass, recordPass, repositoryFiles, uncoveredOpens } from './check-reuse.mjs';
@@ -95,6 +95,28 @@ function auditInputs(filter) {
   return problems ? 1 : 0;
 }
 
+// What scripts/test.sh runs in the background, holding .build/prefetch-<name>.lock: a check of
+// these lanes starts once the locks it needs are free, and the others run meanwhile. Run without
+// test.sh, no lock is held and nothing waits.
+const LANE_NEEDS = { maven: ['maven'], trino: ['trino', 'prometheus'], prometheus: ['prometheus'] };
+const background = new Map();
+function backgroundJob(name) {
+  if (!background.has(name)) {
+    const lock = join(root, '.build', `prefetch-${name}.lock`);
+    const job = { name, open: !existsSync(lock), endedAt: Date.now() };
+    if (!job.open) {
+      spawn('flock', ['-s', lock, 'true'], { stdio: 'ignore' }).on('close', () => {
+        job.open = true;
+        job.endedAt = Date.now();
+        next();
+      });
+    }
+    background.set(name, job);
+  }
+  return background.get(name);
+}
+const laneReady = (lane) => (LANE_NEEDS[lane] ?? []).every((name) => backgroundJob(name).open);
+
 const slots = Number(process.env.CHECKS_AT_ONCE) || Math.max(1, Math.floor(availableParallelism() / 2));
 const started = Date.now();
 const seconds = (ms) => `${Math.round(ms / 1000)}s`;
@@ -108,9 +130,16 @@ let failed = false;
 const reuse = process.env.CHECKS_REUSE !== '0';
 const digests = new Map();
 
+/** The pass recorded with every file `check` reads as it is now, if any (memoized on the check). */
+function previousPass(check) {
+  check.key ??= checkKey(root, files, check, digests);
+  if (check.previous === undefined) check.previous = (reuse && recordedPass(check.key)) || null;
+  return check.previous;
+}
+
 function run(check, live) {
-  const key = checkKey(root, files, check, digests);
-  const previous = reuse && recordedPass(key);
+  const key = check.key;
+  const previous = previousPass(check);
   if (previous) {
     const output = `reused: passed at ${previous.passedAt} with every file it reads as it is now (took ${seconds(previous.ms)} then; CHECKS_REUSE=0 runs it)\n`;
     if (live) process.stdout.write(`\n== ${check.name}\n${output}`);
@@ -131,32 +160,47 @@ function run(check, live) {
   });
 }
 
-await new Promise((allDone) => {
-  const next = () => {
-    while (!failed && running < slots) {
-      const i = pending.findIndex((c) => !busyLanes.has(c.lane));
-      if (i < 0) break;
-      const [check] = pending.splice(i, 1);
-      busyLanes.add(check.lane);
-      running++;
-      run(check, slots === 1).then((result) => {
-        running--;
-        busyLanes.delete(check.lane);
-        results.push(result);
-        const ok = result.code === 0;
-        const printed = slots === 1 ? '' : `\n== ${check.name}\n${result.output}${result.output.endsWith('\n') || !result.output ? '' : '\n'}`;
-        process.stdout.write(`${printed}-- ${result.reused ? 'ok, reused' : ok ? 'ok' : `FAILED (exit ${result.code}${result.signal ? `, ${result.signal}` : ''})`} in ${seconds(result.ms)} [${check.lane}]\n`);
-        if (!ok) failed = true;
-        next();
-      });
-    }
-    if (running === 0) allDone();
-  };
+for (const check of checks) for (const name of LANE_NEEDS[check.lane] ?? []) backgroundJob(name);
+let allDone;
+let waitingSaid = '';
+function next() {
+  while (!failed && running < slots) {
+    const i = pending.findIndex((c) => !busyLanes.has(c.lane) && (previousPass(c) || laneReady(c.lane)));
+    if (i < 0) break;
+    const [check] = pending.splice(i, 1);
+    busyLanes.add(check.lane);
+    running++;
+    run(check, slots === 1).then((result) => {
+      running--;
+      busyLanes.delete(check.lane);
+      results.push(result);
+      const ok = result.code === 0;
+      const printed = slots === 1 ? '' : `\n== ${check.name}\n${result.output}${result.output.endsWith('\n') || !result.output ? '' : '\n'}`;
+      process.stdout.write(`${printed}-- ${result.reused ? 'ok, reused' : ok ? 'ok' : `FAILED (exit ${result.code}${result.signal ? `, ${result.signal}` : ''})`} in ${seconds(result.ms)} [${check.lane}]\n`);
+      if (!ok) failed = true;
+      next();
+    });
+  }
+  if (running > 0) return;
+  if (failed || pending.length === 0) return allDone();
+  // Only checks that wait for a background job are left: a job's end calls next() again.
+  const waiting = [...background.values()].filter((job) => !job.open).map((job) => `.build/prefetch-${job.name}.log`).join(', ');
+  if (waiting !== waitingSaid) console.log(`\n-- waiting for what runs in the background (${waiting})`);
+  waitingSaid = waiting;
+}
+await new Promise((resolve) => {
+  allDone = resolve;
   next();
 });
 
 console.log(`\n== times (${slots} at a time; wall ${seconds(Date.now() - started)})`);
 for (const r of results.sort((a, b) => b.ms - a.ms)) console.log(`${seconds(r.ms).padStart(5)}  ${r.reused ? 'reused' : r.code === 0 ? 'ok    ' : 'FAILED'}  ${r.check.name.slice(0, 110)}`);
+for (const job of background.values()) {
+  const log = join(root, '.build', `prefetch-${job.name}.log`);
+  const said = existsSync(log) ? readFileSync(log, 'utf8').replace(/\x1b\[[0-9;]*m/g, '').trim().split('\n').at(-1) : '';
+  const ended = job.endedAt - started < 1000 ? 'had ended when the checks began' : `ended ${seconds(job.endedAt - started)} after the checks began`;
+  console.log(`background ${job.name}: ${ended}${said ? `: ${said.slice(0, 160)}` : ''}`);
+}
 const notRun = pending.length;
 if (failed) {
   console.error(`\n${results.filter((r) => r.code !== 0).map((r) => `FAILED: ${r.check.name}`).join('\n')}${notRun ? `\n(${notRun} checks not started)` : ''}`);

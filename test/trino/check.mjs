@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTs } from '../../scripts/run-ts.mjs';
-import { mavenArtifact, modernJava, need, ProgramError, trinoServer } from '../lib/programs.mjs';
+import { ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, ProgramError, trinoServer } from '../lib/programs.mjs';
 import { METRICS_USER, scrapeChecks, workersMissingCheck, workersPresentCheck } from '../monitoring/coverage.mjs';
 import { bootChecks, drain, misspeltCheck, startCatalog, startedCheck, startEnvironment, stopEnvironment, versionOf } from './boot.mjs';
 
@@ -62,7 +62,7 @@ async function main() {
   const versions = new Set(envs.map((env) => versionOf(dist, env)));
   if (versions.size !== 1) throw new ProgramError(`the environments run different Trino releases (${[...versions].join(', ')}); boot each on its own`);
   const home = await trinoServer([...versions][0]);
-  const jar = await mavenArtifact('org.apache.iceberg:iceberg-open-api:1.10.1', 'about 210 MB');
+  const jar = await mavenArtifact(ICEBERG_REST_SERVER, 'about 210 MB');
   const intentFile = join(work, 'intent.json');
   await runTs('test/trino/access-intent.ts', [intentFile]);
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
