@@ -138,8 +138,8 @@ function previousPass(check) {
 }
 
 function run(check, live) {
-  const key = check.key;
   const previous = previousPass(check);
+  const key = check.key;
   if (previous) {
     const output = `reused: passed at ${previous.passedAt} with every file it reads as it is now (took ${seconds(previous.ms)} then; CHECKS_REUSE=0 runs it)\n`;
     if (live) process.stdout.write(`\n== ${check.name}\n${output}`);

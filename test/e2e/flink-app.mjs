@@ -5,7 +5,8 @@
 // Trino; then it is stopped with a savepoint, more orders arrive, and it starts again from that
 // savepoint: every order is in the table exactly once.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { azureStandIns } from '../lib/azure-standins.mjs';
@@ -27,9 +28,18 @@ export function buildJob() {
   const jar = join(cache, 'e2e', 'jobs', hash.digest('hex').slice(0, 16), `${artifact}-${version}.jar`);
   if (!existsSync(jar)) {
     console.log('building jobs/orders-enricher with Maven...');
-    execFileSync('mvn', ['-q', '-B', '-f', join(JOB, 'pom.xml'), 'package'], { stdio: 'inherit' });
-    mkdirSync(join(jar, '..'), { recursive: true });
-    copyFileSync(join(JOB, 'target', `${artifact}-${version}.jar`), jar);
+    // In a copy of its sources: another run (e2e:broken beside the e2e) may build it at the same
+    // time, and the repository's target/ is npm run publish-job's.
+    const copy = mkdtempSync(join(tmpdir(), 'orders-enricher-'));
+    try {
+      for (const f of ['pom.xml', 'src']) cpSync(join(JOB, f), join(copy, f), { recursive: true });
+      execFileSync('mvn', ['-q', '-B', '-f', join(copy, 'pom.xml'), 'package'], { stdio: 'inherit' });
+      mkdirSync(join(jar, '..'), { recursive: true });
+      copyFileSync(join(copy, 'target', `${artifact}-${version}.jar`), `${jar}.${process.pid}.part`);
+      renameSync(`${jar}.${process.pid}.part`, jar);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   }
   return { jar, artifact, version };
 }

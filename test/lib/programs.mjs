@@ -142,7 +142,7 @@ export function need(command, hint) {
  * A port free now, for a program started later. Chosen below the kernel's ephemeral range: a port
  * the kernel hands out (listen(0)) is also what it gives outgoing connections, and one of those
  * took a Flink port between the e2e's setup and the program's start ("Could not start actor
- * system on any port"). Ports given out by this process are not given twice.
+ * system on any port"). A port is given out once, by this process or any other of this machine.
  */
 const givenPorts = new Set();
 const ephemeralLow = (() => {
@@ -158,11 +158,43 @@ const canListen = (port) =>
     server.once('error', () => done(false));
     server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
   });
+// Ports given out and not yet listened on are reserved across processes too (the e2e, its broken
+// runs and the checks may run side by side): a file per port, naming the process, removed when it
+// exits. A reservation whose process is gone is stale.
+const reservations = join(tmpdir(), 'aks-lakehouse-ports');
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+};
+function reserve(port) {
+  const file = join(reservations, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8'));
+      if (owner && alive(owner)) return false;
+      rmSync(file, { force: true });
+    }
+  }
+  return false;
+}
+process.on('exit', () => {
+  for (const port of givenPorts) rmSync(join(reservations, String(port)), { force: true });
+});
+
 export async function freePort() {
   const low = Math.max(1024, ephemeralLow - 12000);
+  mkdirSync(reservations, { recursive: true });
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (ephemeralLow - low));
-    if (givenPorts.has(port) || !(await canListen(port))) continue;
+    if (givenPorts.has(port) || !(await canListen(port)) || !reserve(port)) continue;
     givenPorts.add(port);
     return port;
   }
