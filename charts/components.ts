@@ -106,7 +106,4 @@ export const environmentSchema = z.strictObject({
 export type EnvironmentInput = z.input<typeof environmentSchema>;
 export type Environment = z.output<typeof environmentSchema>;
 
-/** Typed identity for environment files: `export default defineEnvironment({...})`. */
-export function defineEnvironment(env: EnvironmentInput): EnvironmentInput {
-  return env;
-}
+export { defineEnvironment } from './define-environment';

@@ -4,6 +4,7 @@ import { POLARIS_DATABASE } from './polaris/constants';
 import type { PolarisSettings } from './polaris/settings';
 import { azureOutputsSchema, AzureOutputs } from './lib/azure-outputs';
 import { ConfigError, ConfigErrors } from './lib/errors';
+import { envFile } from './lib/env-file';
 import { LedgerJson } from './lib/ledger';
 import { platformPicture } from './lib/platform-picture';
 import { renderApp, RenderedFile } from './lib/render';
@@ -37,7 +38,7 @@ export interface EnvironmentResult {
   readonly errors: Error[];
 }
 
-export const envFile = (name: string) => `environments/${name}.ts`;
+export { envFile };
 export const outputsFile = (name: string) => `environments/${name}.azure.json`;
 
 /** Files of dist/ shared by every environment, keyed by file name. */

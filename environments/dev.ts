@@ -1,4 +1,4 @@
-import { defineEnvironment } from '../charts/components';
+import { defineEnvironment } from '../charts/define-environment';
 
 /**
  * Example development environment: small, cheap, reachable from the office network,

@@ -1,4 +1,4 @@
-import { defineEnvironment } from '../charts/components';
+import { defineEnvironment } from '../charts/define-environment';
 
 /**
  * Example production environment: private endpoints only, delete locks, long retention,

@@ -40,6 +40,9 @@ const TYPESCRIPT = [
 ];
 
 const lib = ['test/lib', 'package.json', 'package-lock.json'];
+// What test/trino/access-intent.ts bundles (the environments' Trino settings, without the charts:
+// environment files import only charts/define-environment.ts), and what bundles it.
+const TRINO_INTENT_SOURCES = ['environments', 'charts/define-environment.ts', 'charts/lib', 'charts/trino', ...TYPESCRIPT_SOURCES.filter((f) => f.startsWith('scripts/') || f.endsWith('.json'))];
 const REAL_PROGRAMS_AND_SCANNERS = [
   ['Polaris catalog creator, run from dist/ against the Polaris API models (stand-in server)', 'python', '.venv-polaris/bin/python test/polaris/creator_test.py dist', ['test/polaris', 'dist/*/polaris', 'requirements-polaris.txt']],
   ["Polaris admin tool: the bootstrap Job's arguments through picocli with the 1.7.0 option model, its credentials file and the catalog's flags through the real polaris-core 1.7.0", 'maven', 'node test/polaris/admin/check.mjs dist', [...lib, 'test/polaris/admin', 'dist/*/polaris', 'pinned/polaris']],
@@ -47,7 +50,7 @@ const REAL_PROGRAMS_AND_SCANNERS = [
     "Trino 476 booted once from dist/ (each environment's coordinator and worker): the worker joins and runs the tasks, prod's roles allow and refuse what they mean; each PodMonitor's request is answered and others refused, a real Prometheus v0.316.0 scrapes every node and finds every name the alerts and panels take from Trino; the generated preStop drains each worker, after which dev's TrinoWorkersMissing goes pending; a misspelt key stops Trino (downloads cached in ~/.cache/aks-lakehouse)",
     'trino',
     'node --no-warnings test/trino/check.mjs dist',
-    [...lib, 'test/trino', 'test/monitoring', 'test/e2e/prometheus.mjs', 'dist/*/trino', 'dist/*/secret-store', 'bicep/env', 'scripts/prometheus-tools.sh', ...TYPESCRIPT_SOURCES],
+    [...lib, 'test/trino', 'test/monitoring', 'test/e2e/prometheus.mjs', 'dist/*/trino', 'dist/*/secret-store', 'bicep/env', 'scripts/prometheus-tools.sh', ...TRINO_INTENT_SOURCES],
   ],
   ['Kafka Connect: the generated worker and sink configuration, validated by Connect 4.3.1 and the Iceberg sink (jars from images/kafka-connect/pom.xml)', 'maven', 'node test/kafka-connect/check.mjs dist', [...lib, 'test/kafka-connect', 'dist/*/kafka-connect', 'images/kafka-connect']],
   [

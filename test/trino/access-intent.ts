@@ -4,7 +4,7 @@
 //
 //   (through scripts/run-ts.mjs) access-intent.ts <output json>
 import { writeFileSync } from 'node:fs';
-import { envFile } from '../../charts/synth';
+import { envFile } from '../../charts/lib/env-file';
 import { parseOrThrow } from '../../charts/lib/validation';
 import { trinoSettings } from '../../charts/trino/settings';
 import { environments } from '../../environments';
