@@ -130,6 +130,22 @@ async function json(url, init) {
   return text ? JSON.parse(text) : {};
 }
 
+/**
+ * A write to Connect's REST API, tried again while the worker answers 409: a rebalance, or a
+ * configuration it has not read back yet. A restart right after a PUT of the configuration got
+ * "Cannot complete request momentarily due to stale configuration" in a cold .ci/run. Any other
+ * refusal is final.
+ */
+function connectWrite(what, url, init, refusal = `${init.method} ${url}`) {
+  return waitFor(what, 60000, async () => {
+    const response = await fetch(url, init);
+    const text = await response.text();
+    if (response.ok) return text ? JSON.parse(text) : {};
+    if (response.status === 409) throw new Error(`HTTP 409 ${text.slice(0, 300)}`);
+    throw new Fatal(`${refusal}: HTTP ${response.status} ${text.slice(0, 300)}`);
+  });
+}
+
 const log4j = (level) =>
   ['appender.out.type=Console', 'appender.out.name=out', 'appender.out.layout.type=PatternLayout', 'appender.out.layout.pattern=[%d] %p %m (%c)%n', `rootLogger.level=${level}`, 'rootLogger.appenderRef.out.ref=out', ''].join('\n');
 
@@ -315,14 +331,7 @@ async function main() {
   const status = () => json(`${connectBase}/connectors/${connector.name}/status`);
   const failedTask = (s) => [s.connector, ...(s.tasks ?? [])].find((t) => t.state === 'FAILED');
   await connectStage('connector task', async () => {
-    await waitFor('the worker to accept the connector', 60000, async () => {
-      const response = await fetch(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) });
-      if (response.ok) return true;
-      const text = (await response.text()).slice(0, 300);
-      // 409: the workers are rebalancing, so try again; anything else is the worker refusing the configuration.
-      if (response.status === 409) throw new Error(`HTTP 409 ${text}`);
-      throw new Fatal(`the worker refuses ${connector.name}: HTTP ${response.status} ${text}`);
-    });
+    await connectWrite('the worker to accept the connector', `${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(connector.config) }, `the worker refuses ${connector.name}`);
     const s = await waitFor(`a task of ${connector.name} to run`, 60000, async () => {
       const current = await status();
       if (failedTask(current)) return current;
@@ -460,7 +469,7 @@ function trinoScrapeJob(staged, config, user) {
  */
 async function injectTaskFailure({ connectBase, connector, status, failedTask, prometheus, namespace }) {
   await scrapedUp(prometheus, namespace);
-  const put = (body) => json(`${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const put = (body) => connectWrite(`the worker to take the configuration of ${connector.name}`, `${connectBase}/connectors/${connector.name}/config`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const began = Date.now();
   const { 'iceberg.catalog.type': _, ...broken } = connector.config;
   await put(broken);
@@ -471,7 +480,7 @@ async function injectTaskFailure({ connectBase, connector, status, failedTask, p
   });
   console.log(`    task ${failed.id} of ${connector.name} failed (${traceOf(failed).split('\n')[0]}); KafkaConnectTaskFailed ${seen} ${seconds(Date.now() - began)} after the fault`);
   await put(connector.config);
-  await json(`${connectBase}/connectors/${connector.name}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST' });
+  await connectWrite(`the worker to restart the failed task of ${connector.name}`, `${connectBase}/connectors/${connector.name}/restart?includeTasks=true&onlyFailed=true`, { method: 'POST' });
   await waitFor(`the tasks of ${connector.name} to run again`, 60000, async () => {
     const s = await status();
     return !failedTask(s) && s.tasks?.length > 0 && s.tasks.every((t) => t.state === 'RUNNING') ? true : undefined;
