@@ -19,7 +19,7 @@ const done = (what) => console.log(`prefetch: ${what} in ${((Date.now() - began)
  * Every pom of the repository (checks, e2e, images, jobs) resolved in one Maven reactor, so Maven
  * starts once. Recorded by the poms' content: a second run with the same poms does nothing.
  */
-function maven() {
+function resolvePoms() {
   const poms = execFileSync('git', ['ls-files', '*pom.xml'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   const key = createHash('sha256');
   for (const pom of poms) key.update(`${pom}\0${readFileSync(join(root, pom))}\0`);
@@ -36,6 +36,18 @@ function maven() {
   mkdirSync(join(cache, 'maven-prefetched'), { recursive: true });
   writeFileSync(stamp, `${poms.join('\n')}\n`);
   done(`the dependencies of ${poms.length} poms resolved`);
+}
+
+/**
+ * Maven's downloads, then what the e2e builds from them into the cache (test/e2e/tools.mjs: its
+ * jars, the JMX agent, the example job), still under this lane's lock: on a cold machine that is
+ * five Maven runs (about 20 s) a first `npm run e2e` would otherwise wait for.
+ */
+async function maven() {
+  resolvePoms();
+  const { prepareAll } = await import('../test/e2e/tools.mjs');
+  await prepareAll();
+  done("the e2e's jars and builds ready");
 }
 
 /** The Trino server of the committed dev environment, the catalog stand-in, and the Java runtime Trino needs. */

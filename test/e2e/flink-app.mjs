@@ -4,43 +4,15 @@
 // with the application's generated configuration and environment. Its output is read through
 // Trino; then it is stopped with a savepoint, more orders arrive, and it starts again from that
 // savepoint: every order is in the table exactly once.
-import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { azureStandIns } from '../lib/azure-standins.mjs';
-import { cache, cachedFolder, freePort, root } from '../lib/programs.mjs';
+import { freePort } from '../lib/programs.mjs';
 import { catalogLoopback, clusterLoopback, FLINK_BREAKS } from './flink-rewrites.mjs';
 import { historyStage } from './flink-history.mjs';
 import { flinkEnv, flinkJvm, startTaskManager, yaml } from './flink.mjs';
 import { objectsOf, StageError } from './rewrites.mjs';
-
-const JOB = join(root, 'jobs', 'orders-enricher');
-
-/** The example job's jar, built by Maven once per source (cached by its hash). */
-export function buildJob() {
-  const files = ['pom.xml', ...readdirSync(join(JOB, 'src'), { recursive: true }).map((f) => join('src', f)).filter((f) => f.endsWith('.java'))].sort();
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(f).update(readFileSync(join(JOB, f)));
-  const pom = readFileSync(join(JOB, 'pom.xml'), 'utf8');
-  const [artifact, version] = ['artifactId', 'version'].map((t) => new RegExp(`<${t}>([^<]+)</${t}>`).exec(pom.replace(/<parent>[\s\S]*?<\/parent>|<dependencies>[\s\S]*<\/dependencies>|<build>[\s\S]*<\/build>/g, ''))[1]);
-  // Built in a copy of its sources: two broken runs at once may build it together, and the
-  // repository's target/ is npm run publish-job's.
-  const folder = cachedFolder(join(cache, 'e2e', 'jobs', hash.digest('hex').slice(0, 16)), (partial) => {
-    console.log('building jobs/orders-enricher with Maven...');
-    const copy = mkdtempSync(join(tmpdir(), 'orders-enricher-'));
-    try {
-      for (const f of ['pom.xml', 'src']) cpSync(join(JOB, f), join(copy, f), { recursive: true });
-      execFileSync('mvn', ['-q', '-B', '-f', join(copy, 'pom.xml'), 'package'], { stdio: 'inherit' });
-      copyFileSync(join(copy, 'target', `${artifact}-${version}.jar`), join(partial, `${artifact}-${version}.jar`));
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
-  });
-  const jar = join(folder, `${artifact}-${version}.jar`);
-  return { jar, artifact, version };
-}
 
 /** The application's loopback configuration, its init container and its job, from dist/<env>/flink/. */
 export async function applicationSetup({ dist, intent, local, move, work, job }) {

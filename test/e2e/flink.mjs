@@ -6,9 +6,9 @@
 // checkpoint-driven commit awaited, then Trino reads the rows Flink wrote, and the gateway reads
 // the table Kafka Connect wrote.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cache, freePort, resolveJars, root } from '../lib/programs.mjs';
+import { freePort, root } from '../lib/programs.mjs';
 import { FLINK_BREAKS, flinkLoopbackConfig } from './flink-rewrites.mjs';
 
 /** The image's default JVM options for Java 17 (its conf/config.yaml env.java.opts.all). */
@@ -16,13 +16,6 @@ const JAVA17_OPENS = [
   ...['java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'jdk.compiler/com.sun.tools.javac.api', 'jdk.compiler/com.sun.tools.javac.file', 'jdk.compiler/com.sun.tools.javac.parser', 'jdk.compiler/com.sun.tools.javac.tree', 'jdk.compiler/com.sun.tools.javac.util', 'java.security.jgss/sun.security.krb5'].map((p) => `--add-exports=${p}=ALL-UNNAMED`),
   ...['java.lang', 'java.net', 'java.io', 'java.nio', 'sun.nio.ch', 'java.lang.reflect', 'java.text', 'java.time', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic', 'java.util.concurrent.locks'].map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`),
 ];
-
-/** Flink's modules and the image's lib/ additions, resolved once (cached). */
-export function prepareFlink() {
-  const modules = resolveJars(join(root, 'test', 'e2e', 'flink', 'pom.xml'), join(cache, 'e2e', 'flink'));
-  const lib = resolveJars(join(root, 'images', 'flink', 'sql-jars', 'pom.xml'), join(cache, 'flink', 'sql-jars'));
-  return { modules, libJars: readdirSync(lib).filter((j) => j.endsWith('.jar')).map((j) => join(lib, j)) };
-}
 
 /** Ports and folders of the Flink programs, and the loopback configuration (its rewrites go to `move`). */
 export async function flinkSetup({ dist, intent, local, breaks, move, work }) {

@@ -1,20 +1,6 @@
-// Kafka's command-line tools several times in one JVM (kafka-tools/InOrder.java), built once into
-// the cache: the topics Job's commands, one after another as its shell runs them, without a JVM
-// start for each.
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { cache, cachedFolder, root } from '../lib/programs.mjs';
-
-/** The folder of the compiled launcher, for the classpath beside Kafka's jars in `kafkaLib`. */
-export function inOrderLauncher(kafkaLib) {
-  const source = join(root, 'test', 'e2e', 'kafka-tools', 'InOrder.java');
-  const hash = createHash('sha256').update(readFileSync(source)).update(kafkaLib).digest('hex').slice(0, 12);
-  return cachedFolder(join(cache, 'e2e', `kafka-in-order-${hash}`), (partial) => {
-    execFileSync('javac', ['--release', '17', '-d', partial, '-cp', join(kafkaLib, '*'), source], { stdio: 'inherit' });
-  });
-}
+// The input of kafka-tools/InOrder.java (built by tools.mjs), which runs Kafka's command-line tools
+// several times in one JVM: the topics Job's commands, one after another as its shell runs them.
+import { writeFileSync } from 'node:fs';
 
 /** The commands file InOrder reads: one argument per line, an empty line after each command. */
 export function commandsFile(path, commands) {

@@ -4,40 +4,18 @@
 // reporter keys), a real Prometheus scraping them with the scrape jobs translated from the
 // generated PodMonitors, and the check that every metric an alert or a dashboard panel reads
 // appears in that scrape or is listed in test/monitoring/metric-sources.mjs with its reason.
-import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { cache, cachedFolder, mavenArtifact, resolveJars, root } from '../lib/programs.mjs';
+import { root } from '../lib/programs.mjs';
 import { NOT_RUN_HERE, PROMETHEUS_OWN, REGISTERED_AT_TAG, SCRAPED } from '../monitoring/metric-sources.mjs';
 import { BREAKS, objectsOf, StageError } from './rewrites.mjs';
 import { podMonitors, ruleFileFrom, scrapeConfig, startPrometheus, usedMetricNames } from './prometheus.mjs';
+import { flinkReporterJar } from './tools.mjs';
 
 /** Where Strimzi 1.2.0's Connect image serves the exporter: kafka_connect_run.sh, -javaagent:...=9404:... */
 export const STRIMZI_EXPORTER_PORT = 9404;
 /** The reporter jar the Flink 1.20.0 distribution ships in plugins/metrics-prometheus/ (flink-dist's plugins assembly). */
-const FLINK_REPORTER = 'org.apache.flink:flink-metrics-prometheus:1.20.0';
-
-/**
- * The JMX exporter agent (test/e2e/jmx-exporter/: collector 1.6.0 from Maven Central behind a
- * small agent), built once into the cache; returns the JVM options that start it.
- */
-export function jmxExporterAgent() {
-  const dir = join(root, 'test', 'e2e', 'jmx-exporter');
-  const lib = resolveJars(join(dir, 'pom.xml'), join(cache, 'e2e', 'jmx-exporter'));
-  const sources = ['Agent.java', 'Exporter.java'];
-  const hash = createHash('sha256').update(sources.map((s) => readFileSync(join(dir, s), 'utf8')).join('\0')).digest('hex').slice(0, 12);
-  const built = cachedFolder(join(cache, 'e2e', `jmx-agent-${hash}`), (partial) => {
-    mkdirSync(join(partial, 'classes'));
-    mkdirSync(join(partial, 'exporter'));
-    execFileSync('javac', ['--release', '17', '-d', join(partial, 'classes'), '-cp', join(lib, '*'), ...sources.map((s) => join(dir, s))], { stdio: 'inherit' });
-    writeFileSync(join(partial, 'manifest.txt'), 'Premain-Class: Agent\n');
-    execFileSync('jar', ['--create', '--file', join(partial, 'agent.jar'), '--manifest', join(partial, 'manifest.txt'), '-C', join(partial, 'classes'), 'Agent.class']);
-    execFileSync('jar', ['--create', '--file', join(partial, 'exporter', 'exporter.jar'), '-C', join(partial, 'classes'), 'Exporter.class']);
-  });
-  return (port, config) => [`-De2e.jmx.exporter.lib=${lib}:${join(built, 'exporter')}`, `-javaagent:${join(built, 'agent.jar')}=127.0.0.1:${port}:${config}`];
-}
 
 /**
  * The exporter rules of the KafkaConnect's spec.metricsConfig (the ConfigMap key it names), as
@@ -59,7 +37,7 @@ export function connectExporterConfig(dist, env, file) {
 
 /** The Prometheus reporter plugin folder of the Flink image (plugins/metrics-prometheus/), for FLINK_PLUGINS_DIR. */
 export async function flinkPlugins(work) {
-  const jar = await mavenArtifact(FLINK_REPORTER);
+  const jar = await flinkReporterJar();
   const dir = join(work, 'flink-plugins');
   mkdirSync(join(dir, 'metrics-prometheus'), { recursive: true });
   writeFileSync(join(dir, 'metrics-prometheus', 'flink-metrics-prometheus-1.20.0.jar'), readFileSync(jar));

@@ -33,17 +33,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
-import { cache, describeMoves, freePort, ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, Program, ProgramError, resolveJars, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
+import { describeMoves, freePort, ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, Program, ProgramError, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
 import { catalogCredentials } from './catalog-credentials.mjs';
 import { deadLetterProblems, POISON, readDeadLetter } from './dead-letter.mjs';
-import { applicationSetup, applicationStages, buildJob } from './flink-app.mjs';
+import { applicationSetup, applicationStages } from './flink-app.mjs';
 import { historySetup } from './flink-history.mjs';
-import { flinkSetup, flinkStages, prepareFlink, startFlink } from './flink.mjs';
+import { flinkSetup, flinkStages, startFlink } from './flink.mjs';
 import { FLINK_BREAKS } from './flink-rewrites.mjs';
-import { commandsFile, inOrderLauncher } from './kafka-tools.mjs';
+import { commandsFile } from './kafka-tools.mjs';
 import { kubernetesApi } from './kubernetes-api.mjs';
-import { checkCoverage, connectExporterConfig, connectPod, flinkPods, flinkPlugins, jmxExporterAgent, scrapedUp, startScraping, STRIMZI_EXPORTER_PORT } from './metrics.mjs';
+import { checkCoverage, connectExporterConfig, connectPod, flinkPods, flinkPlugins, scrapedUp, startScraping, STRIMZI_EXPORTER_PORT } from './metrics.mjs';
 import { BREAKS as CONNECT_BREAKS, loopbackConfig, mover, StageError } from './rewrites.mjs';
+import { buildJob, connectPluginJars, flinkJars, inOrderLauncher, jmxExporterAgent, kafkaJars } from './tools.mjs';
 
 const BREAKS = { ...CONNECT_BREAKS, ...FLINK_BREAKS };
 
@@ -153,8 +154,8 @@ const log4j = (level) =>
 async function prepare() {
   need('java', 'install Java 17: apt-get install openjdk-17-jdk-headless');
   need('mvn', 'install Maven: apt-get install maven');
-  const kafka = resolveJars(join(root, 'test', 'e2e', 'pom.xml'), join(cache, 'e2e', 'kafka'));
-  const plugin = resolveJars(join(root, 'images', 'kafka-connect', 'pom.xml'), join(cache, 'kafka-connect', 'plugin'));
+  const kafka = kafkaJars();
+  const plugin = connectPluginJars();
   const catalogJar = await mavenArtifact(ICEBERG_REST_SERVER, 'about 210 MB');
   const trinoVersion = YAML.parse(readFileSync(join(dist, options.env, 'trino', 'deployment-trino-coordinator.yaml'), 'utf8')).spec.template.spec.containers[0].image.split(/[:@]/)[1];
   const trinoHome = await trinoServer(trinoVersion);
@@ -162,7 +163,7 @@ async function prepare() {
   const intentFile = join(work, 'intent.json');
   execFileSync(process.execPath, ['--input-type=module', '-e', `import { runTs } from ${JSON.stringify(join(root, 'scripts', 'run-ts.mjs'))}; await runTs('test/e2e/intent.ts', ${JSON.stringify([options.env, intentFile])});`], { stdio: 'inherit' });
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
-  const flink = runs.flink ? { ...prepareFlink(), pluginsDir: await flinkPlugins(work) } : undefined;
+  const flink = runs.flink ? { ...flinkJars(), pluginsDir: await flinkPlugins(work) } : undefined;
   const jmxAgent = runs.connect ? jmxExporterAgent() : undefined;
   const inOrder = inOrderLauncher(kafka);
   const job = runs.flink ? buildJob() : undefined;
@@ -191,6 +192,7 @@ async function main() {
     connectPort: ports.connect,
     pluginPath: join(work, 'plugins'),
     commitIntervalMs: 2000,
+    commitTimeoutMs: 5000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
   const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
