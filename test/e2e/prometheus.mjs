@@ -5,9 +5,10 @@
 //
 //   const prom = await startPrometheus({ dist, env, targets: { 'kafka-connect/lakehouse-connect': '127.0.0.1:9404' }, work });
 //   await prom.waitForScrapes();  ...  await prom.alertState('KafkaConnectTaskFailed');  await prom.stop();
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { freePort, Program, root } from '../lib/programs.mjs';
 
@@ -88,7 +89,11 @@ export function ruleFileFrom(ruleGroups, { evaluationInterval, annotations = tru
 }
 
 export async function startPrometheus({ jobs, rules, work, scrapeInterval = '2s', extraHeaders }) {
-  const tools = execFileSync('bash', [join(root, 'scripts', 'prometheus-tools.sh'), 'prometheus'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  // Not execFileSync: while npm test's background build holds the tools' lock this waits for it,
+  // and the caller's other checks (the Trino check's role queries) go on meanwhile.
+  const built = await promisify(execFile)('bash', [join(root, 'scripts', 'prometheus-tools.sh'), 'prometheus'], { encoding: 'utf8' });
+  process.stderr.write(built.stderr);
+  const tools = built.stdout.trim();
   const port = await freePort();
   const rulesFile = join(work, 'rules.yml');
   writeFileSync(rulesFile, YAML.stringify(rules ?? { groups: [] }));

@@ -124,8 +124,18 @@ function startProgram(name, stageName, command, args, opts = {}) {
   return program;
 }
 
+/**
+ * `init` with `Connection: close`: no idle connection stays open to a program the run stops.
+ * Connect 4.3.1 (RestServer, Jetty 12.0.34 with stopAtShutdown) runs two shutdown hooks at once,
+ * its own and Jetty's; Jetty's graceful stop waits up to 1 s for open connections, and a Jetty
+ * hook that finds the server stopping destroys it instead, so RestServer.stop() never returns
+ * (the server's thread pool is never stopped). The worker was then killed after its grace, and
+ * its sink consumer held its partitions for session.timeout.ms (45 s) after the roll.
+ */
+const closing = (init = {}) => ({ ...init, headers: { ...init.headers, Connection: 'close' } });
+
 async function json(url, init) {
-  const response = await fetch(url, init);
+  const response = await fetch(url, closing(init));
   const text = await response.text();
   if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${response.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : {};
@@ -139,7 +149,7 @@ async function json(url, init) {
  */
 function connectWrite(what, url, init, refusal = `${init.method} ${url}`) {
   return waitFor(what, 60000, async () => {
-    const response = await fetch(url, init);
+    const response = await fetch(url, closing(init));
     const text = await response.text();
     if (response.ok) return text ? JSON.parse(text) : {};
     if (response.status === 409) throw new Error(`HTTP 409 ${text.slice(0, 300)}`);

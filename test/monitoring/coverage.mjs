@@ -44,9 +44,13 @@ function addressOf(node, endpoint) {
   throw new ProgramError(`${node.env} ${node.role}: PodMonitor port ${endpoint.portNumber} is neither Trino's HTTP nor HTTPS port`);
 }
 
-async function scraperChecks(check, dist, node) {
+/** The PodMonitor's endpoint of `node` and the scraper's auth, from the Secret rendered from dist/. */
+function scrapeTarget(dist, node) {
   const [endpoint] = node.monitor.spec.podMetricsEndpoints;
-  const auth = scrapeAuth(endpoint, (name) => renderedSecret(dist, node.env, 'trino', name, node.vault));
+  return { endpoint, auth: scrapeAuth(endpoint, (name) => renderedSecret(dist, node.env, 'trino', name, node.vault)) };
+}
+
+async function scraperChecks(check, node, { endpoint, auth }) {
   const url = `${auth.scheme}://${addressOf(node, endpoint)}${endpoint.path}`;
   const what = `${node.env} ${node.role} (${auth.scheme} ${endpoint.portNumber}, user ${auth.basic_auth?.username})`;
   const get = (headers) => fetch(url, { headers }).then(async (r) => ({ status: r.status, body: await r.text() }));
@@ -84,10 +88,12 @@ async function metricsUserQueries(check, node, auth) {
 }
 
 /**
- * The scraper's requests against every node, then a real Prometheus scraping them all with the
- * generated rules loaded; returns it running, for workersMissingCheck once a worker has left.
+ * A real Prometheus started to scrape every node with the generated rules loaded, then the
+ * scraper's requests against every node. Its scrapes are not waited for (the first one of a
+ * target comes up to an interval after its start): trinoScrapeChecks does, after the caller's
+ * other checks.
  */
-export async function scrapeChecks({ check: report, dist, environments, work }) {
+export async function startTrinoScraping({ check: report, dist, environments, work }) {
   // Details only on failure: a passing line would print the start of the metrics text.
   const check = (name, ok, detail) => report(name, ok, ok ? '' : detail);
   const nodes = scrapedNodes(dist, environments);
@@ -96,38 +102,47 @@ export async function scrapeChecks({ check: report, dist, environments, work }) 
   await trinoQuery(dev.base, 'SELECT 1');
   await trinoQuery(dev.base, 'SELECT * FROM no_such_catalog.s.t').catch(() => {});
 
-  const jobs = [];
-  for (const node of nodes) {
-    const { auth, endpoint } = await scraperChecks(check, dist, node);
-    if (node.env === 'prod' && node.role === 'coordinator') await metricsUserQueries(check, node, auth);
-    jobs.push({
-      job_name: `podMonitor/${node.env}/trino/${node.monitor.metadata.name}`,
-      metrics_path: endpoint.path,
-      // The add-on's timeout: the PodMonitor sets none, so Prometheus's default 10 s applies
-      // (the interval here is shorter than the PodMonitor's 30 s only to make the test quick).
-      scrape_interval: '10s',
-      scrape_timeout: '10s',
-      ...auth,
-      // Two environments in one Prometheus: told apart by namespace, which the rules group by.
-      static_configs: [{ targets: [addressOf(node, endpoint)], labels: { namespace: `${node.monitor.metadata.namespace}-${node.env}`, pod: `${node.monitor.metadata.name}-local` } }],
-    });
-  }
-
+  const targets = nodes.map((node) => ({ node, ...scrapeTarget(dist, node) }));
+  const jobs = targets.map(({ node, endpoint, auth }) => ({
+    job_name: `podMonitor/${node.env}/trino/${node.monitor.metadata.name}`,
+    metrics_path: endpoint.path,
+    // The add-on's timeout: the PodMonitor sets none, so Prometheus's default 10 s applies
+    // (the interval here is shorter than the PodMonitor's 30 s only to make the test quick).
+    scrape_interval: '10s',
+    scrape_timeout: '10s',
+    ...auth,
+    // Two environments in one Prometheus: told apart by namespace, which the rules group by.
+    static_configs: [{ targets: [addressOf(node, endpoint)], labels: { namespace: `${node.monitor.metadata.namespace}-${node.env}`, pod: `${node.monitor.metadata.name}-local` } }],
+  }));
   const monitoring = JSON.parse(readFileSync(join(root, 'bicep', 'env', 'dev.monitoring.json'), 'utf8'));
   const trinoGroups = monitoring.azure.ruleGroups.filter((g) => g.name === 'trino');
-  const t0 = Date.now();
+  // Started before the scraper's requests below: its first scrape of a target comes up to an interval after.
   const prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(trinoGroups, { evaluationInterval: '5s' }), work });
+  const startedAt = Date.now();
+  for (const { node, endpoint, auth } of targets) {
+    await scraperChecks(check, node, { endpoint, auth });
+    if (node.env === 'prod' && node.role === 'coordinator') await metricsUserQueries(check, node, auth);
+  }
+  return { prometheus, targetCount: jobs.length, startedAt };
+}
+
+/**
+ * Once Prometheus (startTrinoScraping) has scraped every target: all of them up with the
+ * PodMonitors' auth, and every Trino name the alerts and panels read in the scrape. Its first
+ * scrapes come after the queries above, so the query counters are in them.
+ */
+export async function trinoScrapeChecks({ check: report, scraping: { prometheus, targetCount, startedAt } }) {
+  const check = (name, ok, detail) => report(name, ok, ok ? '' : detail);
   let targets = await prometheus.waitForScrapes();
   // A target is down after a failed scrape and up again after the next good one: wait for up.
   for (const until = Date.now() + 60000; !targets.every((t) => t.health === 'up') && Date.now() < until; ) {
     await sleep(1000);
     targets = (await prometheus.api('/api/v1/targets')).activeTargets;
   }
-  check(`a real Prometheus v0.316.0 scrapes the ${jobs.length} Trino targets with the PodMonitors' auth`, targets.length === jobs.length && targets.every((t) => t.health === 'up'), JSON.stringify(targets.map((t) => [t.scrapePool, t.health, t.lastError])));
+  check(`a real Prometheus v0.316.0 scrapes the ${targetCount} Trino targets with the PodMonitors' auth`, targets.length === targetCount && targets.every((t) => t.health === 'up'), JSON.stringify(targets.map((t) => [t.scrapePool, t.health, t.lastError])));
   const names = await prometheus.names();
   for (const name of SCRAPED.trino.names) check(`${name} is in the scrape`, names.has(name), `${names.size} names scraped`);
-  console.log(`  Prometheus: started and scraped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return prometheus;
+  console.log(`  Prometheus: every target scraped ${((Date.now() - startedAt) / 1000).toFixed(1)} s after its start`);
 }
 
 /** TrinoWorkersMissing in `namespace` (as the scrape jobs label it): inactive, pending or firing. */

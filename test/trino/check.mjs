@@ -2,8 +2,9 @@
 // Trino server of the pinned release with the configuration synth generated, a coordinator and a
 // worker per environment, against Iceberg's REST catalog server standing in for Polaris. In order:
 //   1. the nodes start, the worker joins and runs the tasks, prod's roles (test/trino/boot.mjs);
-//   2. the scraper's requests per PodMonitor, a real Prometheus scraping every node
-//      (test/monitoring/coverage.mjs), and dev's TrinoWorkersMissing quiet while its worker runs;
+//   2. beside 1's role checks, the scraper's requests per PodMonitor and a real Prometheus started;
+//      then every node scraped (test/monitoring/coverage.mjs), and dev's TrinoWorkersMissing
+//      quiet while its worker runs;
 //   3. each worker drained by its generated preStop command (test/trino/drain.mjs); once dev's
 //      has left, dev's coordinator has fewer workers than dev asks for: TrinoWorkersMissing must
 //      go pending (coverage.mjs);
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTs } from '../../scripts/run-ts.mjs';
 import { ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, ProgramError, trinoServer } from '../lib/programs.mjs';
-import { METRICS_USER, scrapeChecks, workersMissingCheck, workersPresentCheck } from '../monitoring/coverage.mjs';
+import { METRICS_USER, startTrinoScraping, trinoScrapeChecks, workersMissingCheck, workersPresentCheck } from '../monitoring/coverage.mjs';
 import { bootChecks, drain, misspeltCheck, startCatalog, startedCheck, startEnvironment, stopEnvironment, versionOf } from './boot.mjs';
 
 const dist = resolve(process.argv[2] ?? 'dist');
@@ -29,7 +30,7 @@ const work = mkdtempSync(join(tmpdir(), 'trino-check-'));
 const began = Date.now();
 const programs = [];
 const environments = [];
-let prometheus;
+let scraping;
 let passed = 0;
 let failed = 0;
 
@@ -78,9 +79,15 @@ async function main() {
   // prod's certificate is a self-signed one stageTrino made for this run.
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
   process.removeAllListeners('warning');
+  // The scraper's requests and Prometheus's start go beside the role checks: Prometheus then
+  // scrapes while they run, where its first scrapes took 10 to 15 s after them.
+  scraping = startTrinoScraping({ check, dist, environments, work });
+  scraping.catch(() => {});
   // The environments at once: much of this is waiting (for a worker to announce itself, for the catalog).
-  await timed('sign-in, workers, roles', () => Promise.all(environments.map((trino) => bootChecks(check, trino))));
-  prometheus = await timed('metrics', () => scrapeChecks({ check, dist, environments, work }));
+  await timed('sign-in, workers, roles (and the scraper\'s requests beside them)', () => Promise.all(environments.map((trino) => bootChecks(check, trino))));
+  const started = await scraping;
+  const { prometheus } = started;
+  await timed('metrics', () => trinoScrapeChecks({ check, scraping: started }));
   await workersPresentCheck({ check, prometheus });
   // The drains mostly wait (the preStop command polls every 5 s): the environments drain at once.
   const dev = environments.find((t) => t.env === 'dev');
@@ -99,7 +106,8 @@ try {
   failed++;
   console.error(`trino check: ${error instanceof ProgramError ? error.message : error.stack}`);
 } finally {
-  await prometheus?.stop();
+  // Settled first: a Prometheus still starting when a check threw is stopped too.
+  await (await scraping?.catch(() => undefined))?.prometheus.stop();
   for (const trino of environments) await stopEnvironment(trino);
   for (const p of programs) await p.stop();
   rmSync(work, { recursive: true, force: true });
