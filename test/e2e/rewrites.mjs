@@ -132,16 +132,6 @@ export function loopbackConfig({ dist, intent, local, breaks = [] }) {
     move(file, config, 'iceberg.catalog.oauth2-server-uri', handle.oauthTokenUri, local.tokenUri, { ...source, text: "the stand-in's own OAuth2 client-credentials endpoint" });
     move(file, config, 'iceberg.catalog.io-impl', 'org.apache.iceberg.azure.adlsv2.ADLSFileIO', 'org.apache.iceberg.hadoop.HadoopFileIO', 'a local warehouse folder stands in for ADLS');
     move(file, config, 'iceberg.control.commit.interval-ms', undefined, local.commitIntervalMs, 'commit every few seconds so the run takes a minute');
-    // After the credential rotation's restart the coordinator's first request to commit can reach
-    // the control topic before the restarted task reads it; the coordinator then waits this long
-    // (the sink's default 30 s, IcebergSinkConfig 1.10.1) and commits what it has, the rest next time.
-    const timeout = 'iceberg.control.commit.timeout-ms';
-    const shorter = 'a commit request a restarted task missed is closed within seconds, not 30 s';
-    if (timeout in config) move(file, config, timeout, undefined, local.commitTimeoutMs, shorter);
-    else {
-      rewrites.push({ file, key: timeout, from: "(not set: the sink's default 30000)", to: String(local.commitTimeoutMs), why: shorter });
-      config[timeout] = local.commitTimeoutMs;
-    }
     move(file, config, 'errors.deadletterqueue.topic.replication.factor', undefined, 1, 'one broker holds one replica');
     return { name: sink.name, file, deadLetterTopic: config['errors.deadletterqueue.topic.name'], config: { 'connector.class': object.spec.class, 'tasks.max': String(object.spec.tasksMax), ...config } };
   });

@@ -202,7 +202,6 @@ async function main() {
     connectPort: ports.connect,
     pluginPath: join(work, 'plugins'),
     commitIntervalMs: 2000,
-    commitTimeoutMs: 5000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
   const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
