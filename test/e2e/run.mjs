@@ -202,6 +202,7 @@ async function main() {
     connectPort: ports.connect,
     pluginPath: join(work, 'plugins'),
     commitIntervalMs: 2000,
+    coordinatorSessionTimeoutMs: 10000,
   };
   const config = loopbackConfig({ dist, intent: tools.intent, local, breaks: options.break });
   const flink = runs.flink ? await flinkSetup({ dist, intent: tools.intent, local, breaks: options.break, move: mover(config.rewrites), work }) : undefined;
