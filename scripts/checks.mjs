@@ -187,9 +187,9 @@ let waitingSaid = '';
 let streaming = false;
 const held = [];
 const hasSlot = (check) => (isLight(check) ? runningLight < lightSlots : running < slots);
+const startable = (check, early) => !busyLanes.has(check.lane) && hasSlot(check) && (previousPass(check) || laneReady(check.lane, { early }));
 function next() {
   while (!failed) {
-    const startable = (c, early) => !busyLanes.has(c.lane) && hasSlot(c) && (previousPass(c) || laneReady(c.lane, { early }));
     let i = pending.findIndex((c) => startable(c, false));
     if (i < 0 && running === 0) i = pending.findIndex((c) => !isLight(c) && LANE_WAITS_ITSELF[c.lane] && startable(c, true));
     if (i < 0) break;
