@@ -123,8 +123,29 @@ export async function startEnvironment({ dist, env, javaBin, home, catalogBase, 
       coordinator: { role: 'coordinator', files: coordinatorFiles, staged: coordinator, program: startProgram(`${env} coordinator`, javaBin, coordinator, `trino-${env}-coordinator`) },
       worker: { role: 'worker', files: workerFiles, staged: worker, program: startProgram(`${env} worker`, javaBin, worker, workerId) },
     },
-    as: (user) => (sql) => query(base, sql, user, secured ? coordinator.password : undefined),
+    as: (user) => (sql) => untilScheduled(env, sql, () => query(base, sql, user, secured ? coordinator.password : undefined)),
   };
+}
+
+/**
+ * Runs `run` again while the coordinator answers "No worker nodes available". On a loaded machine
+ * its failure detector can miss a worker's heartbeats for a moment (a run failed so at the DELETE
+ * below, the worker joined seconds before, with four Trino JVMs on two cores). The statement fails
+ * while it is scheduled, before any task runs, so running it again is safe; a worker that stays
+ * away still fails the check after a minute.
+ */
+async function untilScheduled(env, sql, run) {
+  const began = Date.now();
+  for (let tries = 1; ; tries++) {
+    try {
+      const result = await run();
+      if (tries > 1) console.log(`  ${env}: the coordinator had no worker to schedule on for ${((Date.now() - began) / 1000).toFixed(1)} s (its node map refreshes every 5 s; under load it misses heartbeats); ran ${tries} times: ${sql}`);
+      return result;
+    } catch (error) {
+      if (!/No worker nodes available/.test(error.message) || Date.now() - began > 60000) throw error;
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  }
 }
 
 /** Waits for both nodes; false (with a FAIL line) when one did not start. */
