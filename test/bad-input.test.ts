@@ -68,6 +68,20 @@ describe('fails on a malformed environment with one precise error', () => {
       'environments/dev.ts: components.flink.applications.0.jar ("./orders-enricher-1.0.0.jar") must be a path to a .jar inside the flink container'],
     ['two sinks with one name', (e) => e.components['kafka-connect'].sinks.push({ ...e.components['kafka-connect'].sinks[0] }),
       'environments/dev.ts: components.kafka-connect.sinks.1.name ("events-to-iceberg") must be unique: item 0 has the same name'],
+    // An image whose tag names another release than the one the charts are made and checked for.
+    ['a Polaris server and admin tool of another release than the charts are made for', (e) => {
+      const polaris = e.components.polaris;
+      polaris.image = polaris.image.replace(':1.7.0', ':1.6.0');
+      polaris.adminToolImage = polaris.adminToolImage.replace(':1.7.0', ':1.6.0');
+    }, 'environments/dev.ts: components.polaris.image ("crlakehousedev01.azurecr.io/apache/polaris:1.6.0") must be Polaris 1.7.0 (its tag names 1.6.0): the configuration, the bootstrap arguments and the catalog flags are made and checked for that release'],
+    ['a Connect image tag naming other Kafka and Iceberg releases than images/kafka-connect builds', (e) => (e.components['kafka-connect'].image = e.components['kafka-connect'].image.replace('kafka-4.3.1-iceberg-1.10.1', 'kafka-4.2.0-iceberg-1.10.2')),
+      'environments/dev.ts: components.kafka-connect.image ("crlakehousedev01.azurecr.io/kafka-connect/iceberg:1.2.0-kafka-4.2.0-iceberg-1.10.2") must be Kafka 4.3.1 (its tag names 4.2.0), Iceberg 1.10.1 (its tag names 1.10.2): images/kafka-connect builds these'],
+    ['a Flink image tag naming another release than images/flink builds', (e) => (e.components.flink.image = e.components.flink.image.replace(':1.20.0-', ':1.19.1-')),
+      'environments/dev.ts: components.flink.image ("crlakehousedev01.azurecr.io/flink/lakehouse:1.19.1-wi1") must be Flink 1.20.0 (its tag names 1.19.1): images/flink builds that release'],
+    ['a database client without \\getenv', (e) => (e.components.polaris.databaseClientImage = e.components.polaris.databaseClientImage.replace(':16', ':14-alpine')),
+      'environments/dev.ts: components.polaris.databaseClientImage ("crlakehousedev01.azurecr.io/library/postgres:14-alpine") must be PostgreSQL 15 or later (its tag names 14): the server-login script reads its variables with \\getenv'],
+    ['a catalog creator image of Python 2', (e) => (e.components.polaris.creatorImage = e.components.polaris.creatorImage.replace(':3.13-slim', ':2.7-slim')),
+      'environments/dev.ts: components.polaris.creatorImage ("crlakehousedev01.azurecr.io/library/python:2.7-slim") must be Python 3 (its tag names 2.7): the catalog creator is a Python 3 script'],
     ['a bad Log Analytics resource ID', (e) => (e.azure.logAnalyticsWorkspaceId = 'log-platform'),
       'environments/dev.ts: azure.logAnalyticsWorkspaceId ("log-platform") must be a Log Analytics workspace resource ID'],
     ['the resource ID of something other than a Log Analytics workspace', (e) => (e.azure.logAnalyticsWorkspaceId = '/subscriptions/0c9b0e19-65a1-40a2-a651-5d7d5a241a1d/resourceGroups/rg-monitoring/providers/Microsoft.Insights/components/appi-platform'),

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KAFKA_VERSION, STRIMZI_VERSION } from '../charts/kafka-connect/versions';
+import { ICEBERG_VERSION, KAFKA_VERSION, STRIMZI_VERSION } from '../charts/kafka-connect/versions';
 // @ts-expect-error plain ESM helper shared with the import script
 import { pinnedJson } from '../scripts/pinned.mjs';
 import { envNames, find, root, synthOne } from './helpers';
@@ -15,6 +15,12 @@ const kafkaVersionsOf = (pom: string) => [
   ...[...pom.matchAll(/<groupId>org\.apache\.kafka<\/groupId>\s*<artifactId>[^<]+<\/artifactId>\s*<version>([^<]+)<\/version>/g)].map((m) => m[1]),
   ...[...pom.matchAll(/<kafka\.version>([^<]+)<\/kafka\.version>/g)].map((m) => m[1]),
 ];
+
+describe('the Iceberg version of Kafka Connect', () => {
+  it("is the sink's in images/kafka-connect/pom.xml, which synth holds the image's tag to", () => {
+    expect([...read('images/kafka-connect/pom.xml').matchAll(/<iceberg\.version>([^<]+)<\/iceberg\.version>/g)].map((m) => m[1])).toEqual([ICEBERG_VERSION]);
+  });
+});
 
 describe('the Kafka version of Kafka Connect', () => {
   it('is one Strimzi 1.2.0 supports', () => {

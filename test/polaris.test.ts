@@ -12,6 +12,14 @@ import { envNames, errorsOf, find, readCommittedOutputs, root, synthOne, synthVa
 
 const properties = (text: string) => Object.fromEntries(text.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 
+// Synth holds the server image's tag to POLARIS.release: the release test/polaris checks against.
+describe('the Polaris release', () => {
+  it('is the one whose admin tool options are pinned and whose polaris-core the admin tool check runs', () => {
+    expect(readFileSync(join(root, 'pinned', 'polaris', `admin-tool-${POLARIS.release}-bootstrap.json`), 'utf8').length).toBeGreaterThan(0);
+    expect(readFileSync(join(root, 'test', 'polaris', 'admin', 'check.mjs'), 'utf8')).toContain(`org.apache.polaris:\${a}:${POLARIS.release}`);
+  });
+});
+
 describe.each(envNames)('Polaris in %s', (env) => {
   const result = synthOne(env);
   const settings = (environments[env] as any).components.polaris;

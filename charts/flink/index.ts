@@ -36,7 +36,10 @@ export class FlinkChart extends PlatformChart {
   constructor(scope: App, platform: Platform, settings: FlinkSettings, built: BuiltCharts) {
     super(scope, platform, { component: 'flink', syncWave: syncWaves.workloads });
     const envFile = `environments/${platform.env.name}.ts`;
-    platform.registryImage('flink.image', settings.image, 'build');
+    platform.registryImage('flink.image', settings.image, 'build', {
+      expected: [{ label: '', software: 'Flink', version: FLINK.release }],
+      why: 'images/flink builds that release (images/flink/sql-jars/pom.xml), and the charts write its configuration keys',
+    });
     const polarisChart = built.require('polaris', PolarisChart, platform.env.name, 'Flink SQL keeps its tables in its catalog');
     const polaris = polarisChart.consumer('flink');
     const warpstream = built.require('warpstream', WarpstreamChart, platform.env.name, 'Flink reads and writes its topics there');

@@ -18,7 +18,7 @@ import { POLARIS } from '../polaris/constants';
 import { WARPSTREAM_PORTS } from '../warpstream/agent';
 import { WarpstreamChart } from '../warpstream';
 import { KafkaConnectSettings, SinkSettings } from './settings';
-import { KAFKA_VERSION } from './versions';
+import { ICEBERG_VERSION, KAFKA_VERSION, STRIMZI_VERSION } from './versions';
 
 /** The Strimzi Kafka image user (uid 1001). */
 const KAFKA_UID = 1001;
@@ -45,7 +45,14 @@ export class KafkaConnectChart extends PlatformChart {
   constructor(scope: App, platform: Platform, settings: KafkaConnectSettings, built: BuiltCharts) {
     super(scope, platform, { component: 'kafka-connect', syncWave: syncWaves.workloads });
     const envFile = `environments/${platform.env.name}.ts`;
-    platform.registryImage('kafka-connect.image', settings.image, 'build');
+    platform.registryImage('kafka-connect.image', settings.image, 'build', {
+      expected: [
+        { label: '', software: 'Strimzi', version: STRIMZI_VERSION },
+        { label: 'kafka', software: 'Kafka', version: KAFKA_VERSION },
+        { label: 'iceberg', software: 'Iceberg', version: ICEBERG_VERSION },
+      ],
+      why: 'images/kafka-connect builds these (its Dockerfile and pom.xml), and the KafkaConnect runs that Kafka',
+    });
     const warpstream = built.require('warpstream', WarpstreamChart, platform.env.name, 'Kafka Connect reads and writes its topics there');
     const polarisChart = built.require('polaris', PolarisChart, platform.env.name, 'the Iceberg sink commits through it');
     const polaris = polarisChart.consumer('kafka-connect');

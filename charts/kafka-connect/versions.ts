@@ -7,5 +7,8 @@
  */
 export const KAFKA_VERSION = '4.3.1';
 
+/** The Iceberg release of the sink in the Connect image (images/kafka-connect/pom.xml iceberg.version). */
+export const ICEBERG_VERSION = '1.10.1';
+
 /** The Strimzi release whose Kafka image the Connect image builds on. */
 export const STRIMZI_VERSION = '1.2.0';

@@ -2,6 +2,7 @@ import { AzureOutputs } from './azure-outputs';
 import { BaseEnvironment } from './environment';
 import { ConfigError } from './errors';
 import type { WorkloadIdentity } from './identity';
+import { type ExpectedVersion, versionMismatches } from './image-version';
 import { Lake } from './lake';
 import { Ledger } from './ledger';
 
@@ -44,13 +45,19 @@ export class Platform {
    * `image` of setting `components.<setting>`, checked to come from the environment's own
    * registry: the cluster pulls only from there (AcrPull), and only pinned references.
    * `how` says how it gets there: `import` (az acr import) or `build` (npm run build-image).
+   * Where its tag names a version of `versions`, that must be the one the charts are made and
+   * checked for (`why` says where that comes from): a tag is what people read and change, and
+   * `npm run build-image` tags what images/ holds with whatever the tag says.
    */
-  registryImage(setting: string, image: string, how: 'import' | 'build'): string {
+  registryImage(setting: string, image: string, how: 'import' | 'build', versions?: { expected: readonly ExpectedVersion[]; why: string }): string {
     const registry = `${this.env.azure.containerRegistryName.toLowerCase()}.azurecr.io/`;
+    const envFile = `environments/${this.env.name}.ts`;
     if (!image.startsWith(registry)) {
       const hint = how === 'build' ? 'build it with npm run build-image' : 'import it with npm run import-images';
-      this.problems.push(new ConfigError(`environments/${this.env.name}.ts`, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`));
+      this.problems.push(new ConfigError(envFile, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`));
     }
+    const mismatches = versions ? versionMismatches(image, versions.expected) : [];
+    if (versions && mismatches.length > 0) this.problems.push(new ConfigError(envFile, `components.${setting}`, image, `must be ${mismatches.join(', ')}: ${versions.why}`));
     return image;
   }
 

@@ -2,6 +2,8 @@ import type { Platform } from '../lib/platform';
 
 /** Ports and paths of Apache Polaris 1.7.0 (runtime/defaults application.properties; helm chart livenessProbe/readinessProbe). */
 export const POLARIS = {
+  /** The release the charts are made for and test/polaris checks against (the admin tool's options in pinned/polaris, polaris-core). */
+  release: '1.7.0',
   httpPort: 8181,
   managementPort: 8182,
   liveness: '/q/health/live',

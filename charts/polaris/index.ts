@@ -48,7 +48,20 @@ export class PolarisChart extends PlatformChart {
     super(scope, platform, { component: 'polaris', syncWave: syncWaves.workloads });
     this.settings = settings;
     const envFile = `environments/${platform.env.name}.ts`;
-    for (const key of ['image', 'adminToolImage', 'databaseClientImage', 'creatorImage'] as const) platform.registryImage(`polaris.${key}`, settings[key], 'import');
+    platform.registryImage('polaris.image', settings.image, 'import', {
+      expected: [{ label: '', software: 'Polaris', version: POLARIS.release }],
+      why: 'the configuration, the bootstrap arguments and the catalog flags are made and checked for that release (test/polaris, pinned/polaris); an upgrade changes those with the tag',
+    });
+    // Its version is tied to the server's by polarisSettings.
+    platform.registryImage('polaris.adminToolImage', settings.adminToolImage, 'import');
+    platform.registryImage('polaris.databaseClientImage', settings.databaseClientImage, 'import', {
+      expected: [{ label: '', software: 'PostgreSQL', fromMajor: 15 }],
+      why: 'the server-login script reads its variables with \\getenv, which psql has since 15',
+    });
+    platform.registryImage('polaris.creatorImage', settings.creatorImage, 'import', {
+      expected: [{ label: '', software: 'Python', fromMajor: 3, beforeMajor: 4 }],
+      why: 'the catalog creator is a Python 3 script',
+    });
     const network = platform.env.azure.network;
     if (!network.privateEndpoints && network.aksEgressIps.length === 0) {
       throw new ConfigError(envFile, 'azure.network.aksEgressIps', [], 'must list the AKS egress addresses when there are no privateEndpoints: the PostgreSQL firewall admits nothing else');

@@ -30,7 +30,7 @@ export const polarisSettings = z
     image: rules.image,
     /** apache/polaris-admin-tool of the same version (bootstrap). */
     adminToolImage: rules.image,
-    /** A PostgreSQL image with psql 16 or later (docker.io/library/postgres), which gives the server its own login. */
+    /** A PostgreSQL image with psql 15 or later (`\getenv`; docker.io/library/postgres), which gives the server its own login. */
     databaseClientImage: rules.image,
     /** A Python 3 image (docker.io/library/python) for the catalog creator; it uses the standard library only. */
     creatorImage: rules.image,
