@@ -3,7 +3,7 @@
 // only slowed each other, and a test of a CLI ran into vitest's 30 s hang guard at load 16).
 // CHECKS_AT_ONCE overrides it. Checks in one lane run in order: they share a cache they fill on
 // a cold machine (Maven's repository, the Trino download, the Prometheus build). A check of a
-// one-core lane (Python, checkov) runs beside them (LIGHT_LANES below). One at a time, a check's
+// one-core lane (Python, checkov, tsc) runs beside them (LIGHT_LANES below). One at a time, a check's
 // output streams; several at a time, each prints in one piece when it ends. Every
 // check prints its time, the slowest come last in a table; the first failure stops new checks
 // from starting, and the run fails once the running ones end.
@@ -34,9 +34,9 @@ const VITEST_READS = [
  * `--audit-inputs` proves them). The order within a lane is the order here.
  */
 const TYPESCRIPT = [
-  ['type-check (tsc)', 'typescript', 'tsc -p tsconfig.json', ['.']],
+  ['type-check (tsc)', 'node', 'tsc -p tsconfig.json', ['.']],
   ['unit, contract, schema and snapshot tests (vitest)', 'typescript', 'vitest run --exclude test/standalone.test.ts', VITEST_READS],
-  ['the repository stands alone: no path outside it in any tracked file, every pinned file as its manifest records (vitest)', 'typescript', 'vitest run test/standalone.test.ts', ['.']],
+  ['the repository stands alone: no path outside it in any tracked file, every pinned file as its manifest records (vitest)', 'node', 'vitest run test/standalone.test.ts', ['.']],
 ];
 
 const lib = ['test/lib', 'package.json', 'package-lock.json'];
@@ -131,11 +131,11 @@ const laneReady = (lane, { early = false } = {}) =>
 
 const slots = Number(process.env.CHECKS_AT_ONCE) || Math.max(1, Math.floor(availableParallelism() / 2));
 // The checks of these lanes keep one core busy at most (Python: checkov 7 s of CPU in 7.5 s, the
-// Kubernetes schemas 8 s in 8.4 s, the Polaris creator 11 s in 24 s), while a check of the other
-// lanes rarely keeps two busy all along (npm test: 314 s of CPU in 250 s). So on 2 cores one of
-// them runs beside the other checks, with its output printed in one piece when it ends.
-// CHECKS_LIGHT_AT_ONCE=0 runs them one at a time with the others.
-const LIGHT_LANES = new Set(['python', 'checkov']);
+// Kubernetes schemas 8 s in 8.4 s, the Polaris creator 11 s in 24 s; node: tsc 6 s in 6 s, the
+// standalone check), while a check of the other lanes rarely keeps two busy all along (npm
+// test: 314 s of CPU in 250 s). So on 2 cores one of them runs beside the other checks, with its
+// output printed in one piece when it ends. CHECKS_LIGHT_AT_ONCE=0 runs them one at a time.
+const LIGHT_LANES = new Set(['python', 'checkov', 'node']);
 const lightSlots = Number(process.env.CHECKS_LIGHT_AT_ONCE ?? (availableParallelism() >= 2 ? slots : 0));
 const isLight = (check) => lightSlots > 0 && LIGHT_LANES.has(check.lane);
 const started = Date.now();

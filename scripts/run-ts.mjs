@@ -39,6 +39,7 @@ async function bundle(entry, outfile, inputsFile, bundleAll) {
     loader: { '.py': 'text' },
     // Not loaded at run time; read only to name the source line of an error (see below).
     sourcemap: 'external',
+    sourcesContent: false,
     logLevel: 'silent',
   });
   // A key written twice in one object literal (TypeScript's TS1117): esbuild keeps the last one
