@@ -203,7 +203,7 @@ export function drain(check, dist, trino) {
     generatedPort: parseProperties(worker.files['config.properties'])['http-server.http.port'],
     workerPort: worker.staged.http,
     deployment: objectOf(dist, trino.env, 'deployment', 'trino-worker'),
-    holdQuery: () => holdQuery(trino.base, trino.roles.admin ?? 'tester', trino.secured ? coordinator.staged.password : undefined),
+    holdQuery: () => untilScheduled(trino.env, 'the held query', () => holdQuery(trino.base, trino.roles.admin ?? 'tester', trino.secured ? coordinator.staged.password : undefined)),
   });
 }
 
