@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { integer, pattern, regex, rules, uniqueBy } from '../lib/validation';
+import { distinct, integer, pattern, regex, rules, uniqueBy } from '../lib/validation';
 
 const topic = pattern(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name: letters, digits, ., _ and -');
 const identifier = pattern(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lowercase identifier');
@@ -10,7 +10,7 @@ const sink = z
     /** Connector name (KafkaConnector metadata.name). */
     name: pattern(/^[a-z][a-z0-9-]{1,50}$/, 'must be a lowercase connector name'),
     /** Topics to read; or `topicsRegex`. */
-    topics: z._default(z.array(topic), []),
+    topics: z._default(z.array(topic).check(distinct()), []),
     topicsRegex: z.optional(regex),
     /** Every record into this table (`<namespace>.<table>`); or `routeField`. */
     table: z.optional(pattern(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/, 'must be <namespace>.<table>, lowercase')),

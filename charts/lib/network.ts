@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { pattern } from './validation';
+import { distinct, pattern } from './validation';
 
 /**
  * Network paths from AKS to the storage account, Key Vault and registry, and the firewall
@@ -58,20 +58,26 @@ export const networkSchema = z
     /** `Disabled`: storage, Key Vault and registry are reached only through privateEndpoints. */
     publicNetworkAccess: z.enum(['Enabled', 'Disabled']),
     /** Public IPv4 addresses or ranges of people and tools, let through the firewalls. */
-    allowedIpRanges: z._default(z.array(ipRule), []),
+    allowedIpRanges: z._default(z.array(ipRule).check(distinct()), []),
     /**
      * AKS node subnets let through the storage and Key Vault firewalls by VNet rules. Their
      * service endpoints `Microsoft.Storage` and `Microsoft.KeyVault` must be on (the network
      * team's subnet, not created here).
      */
-    aksSubnetIds: z._default(z.array(subnetId), []),
+    aksSubnetIds: z._default(z.array(subnetId).check(distinct()), []),
     /**
      * Public addresses AKS egresses from (its outbound load balancer IPs:
      * `az aks show --query networkProfile.loadBalancerProfile.effectiveOutboundIPs`). Services
      * without VNet rules, such as PostgreSQL flexible server, admit exactly these when there are
      * no privateEndpoints.
      */
-    aksEgressIps: z._default(z.array(ipRule.check(z.regex(/^[\d.]+$/, 'must be a single address (firewall rules here take addresses, not ranges)'))), []),
+    aksEgressIps: z._default(
+      z
+        .array(ipRule.check(z.regex(/^[\d.]+$/, 'must be a single address (firewall rules here take addresses, not ranges)')))
+        // bicep/modules/postgres.bicep names each firewall rule by its address.
+        .check(distinct('Azure refuses a deployment that declares one PostgreSQL firewall rule twice')),
+      [],
+    ),
     /** Private endpoints for blob, dfs, vault, registry and database, each registered in its privatelink DNS zone. */
     privateEndpoints: z.optional(
       z.strictObject({

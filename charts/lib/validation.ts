@@ -27,6 +27,20 @@ export const uniqueBy = <T extends Record<string, unknown>>(key: keyof T & strin
   });
 
 /**
+ * A list check: no entry written twice (ignoring case: addresses, IDs and e-mail addresses
+ * compare so). `why` says what a repeat would do, where more than a duplicate.
+ */
+export const distinct = (why?: string) =>
+  z.superRefine((items: string[], ctx) => {
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      const seen = first.get(item.toLowerCase());
+      if (seen === undefined) first.set(item.toLowerCase(), i);
+      else ctx.addIssue({ code: 'custom', path: [i], message: `must not repeat item ${seen}${why ? `: ${why}` : ''}`, input: item });
+    });
+  });
+
+/**
  * A regular expression that compiles. Checked with JavaScript's RegExp: Java's Pattern, which
  * Kafka and Flink use, reads the same syntax for everything but possessive quantifiers and
  * atomic groups, which are accepted here as written.

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { integer, pattern, rules } from '../lib/validation';
+import { distinct, integer, pattern, rules } from '../lib/validation';
 
 const ratio = z.number().check(z.gt(0, 'must be > 0'), z.lte(1, 'must be <= 1 (a ratio)'));
 
@@ -35,10 +35,13 @@ export const monitoringSettings = z.strictObject({
   /** The action group the alerts notify: Azure names it `ag-<namePrefix>`; its short name is shown in SMS and e-mail (at most 12 characters). */
   actionGroup: z.strictObject({
     shortName: pattern(/^[A-Za-z0-9-]{1,12}$/, 'must be 1-12 letters, digits and hyphens (Azure action group short name)'),
-    emails: z.array(pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')).check(z.minLength(1, 'must name at least one receiver: an alert nobody receives is not an alert')),
+    emails: z.array(pattern(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an e-mail address')).check(z.minLength(1, 'must name at least one receiver: an alert nobody receives is not an alert'), distinct()),
   }),
   /** Object IDs of the Entra ID groups that get Grafana Admin on the Managed Grafana instance (people, never one by one). */
-  grafanaAdmins: z.array(rules.guid).check(z.minLength(1, 'must name at least one Entra ID group: nobody could administer Grafana otherwise')),
+  grafanaAdmins: z
+    .array(rules.guid)
+    // bicep/modules/monitoring.bicep names each group's role deployment by the group.
+    .check(z.minLength(1, 'must name at least one Entra ID group: nobody could administer Grafana otherwise'), distinct('Azure refuses a deployment that declares one role deployment twice')),
   /** How often the rule groups are evaluated, minutes. */
   evaluationMinutes: z._default(integer(1, 15), 1),
   // prefault: the empty default is parsed, so each threshold gets its own default.

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { integer, pattern, rules } from '../lib/validation';
+import { distinct, integer, pattern, rules } from '../lib/validation';
 
 const name = pattern(/^[a-z][a-z0-9_]{0,62}$/, 'must be 1-63 lowercase letters, digits and underscores, starting with a letter');
 
@@ -11,7 +11,7 @@ const consumer = z.strictObject({
    */
   access: z.enum(['read', 'readWrite', 'namespaces']),
   /** Namespaces (one level) the consumer writes into, created by the creator; for access `namespaces`. */
-  namespaces: z._default(z.array(name), []),
+  namespaces: z._default(z.array(name).check(distinct()), []),
   /**
    * Raise by one to rotate the consumer's catalog credentials at the next sync. The catalog
    * creator rotates (Polaris keeps the previous secret valid until the next rotation) and stores
