@@ -1,3 +1,6 @@
+/** The tag of an image reference (`1.7.0` of `registry/apache/polaris:1.7.0@sha256:...`), if it has one. */
+export const imageTag = (image: string): string | undefined => /:(\w[\w.-]*)(?:@|$)/.exec(image.slice(image.lastIndexOf('/')))?.[1];
+
 /**
  * The versions an image tag names: its leading version (key '': `1.20.0` of `1.20.0-wi1`, `16`,
  * `3.13` of `3.13-slim`, `833` of `v833`) and each `<label>-<version>` after it (`kafka` 4.3.1
@@ -5,7 +8,7 @@
  */
 export function tagVersions(image: string): Map<string, string> {
   const found = new Map<string, string>();
-  const tag = /:(\w[\w.-]*)(?:@|$)/.exec(image.slice(image.lastIndexOf('/')))?.[1];
+  const tag = imageTag(image);
   if (!tag) return found;
   const leading = /^v?(\d+(?:\.\d+)*)/.exec(tag);
   if (leading) found.set('', leading[1]);

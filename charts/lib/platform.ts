@@ -56,8 +56,8 @@ export class Platform {
       const hint = how === 'build' ? 'build it with npm run build-image' : 'import it with npm run import-images';
       this.problems.push(new ConfigError(envFile, `components.${setting}`, image, `must come from the environment's registry ${registry} (${hint}, see README)`));
     }
-    const mismatches = versions ? versionMismatches(image, versions.expected) : [];
-    if (versions && mismatches.length > 0) this.problems.push(new ConfigError(envFile, `components.${setting}`, image, `must be ${mismatches.join(', ')}: ${versions.why}`));
+    const mismatches = versionMismatches(image, versions?.expected ?? []);
+    if (mismatches.length > 0) this.problems.push(new ConfigError(envFile, `components.${setting}`, image, `must be ${mismatches.join(', ')}: ${versions?.why}`));
     return image;
   }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { imageTag } from '../lib/image-version';
 import { distinct, integer, pattern, rules } from '../lib/validation';
 
 const name = pattern(/^[a-z][a-z0-9_]{0,62}$/, 'must be 1-63 lowercase letters, digits and underscores, starting with a letter');
@@ -73,9 +74,8 @@ export const polarisSettings = z
       if (!STORAGE_SIZES_GIB.includes(s.database.storageGiB)) {
         ctx.addIssue({ code: 'custom', path: ['database', 'storageGiB'], message: `must be one of the sizes a flexible server disk comes in: ${STORAGE_SIZES_GIB.join(', ')} (GiB)`, input: s.database.storageGiB });
       }
-      const tag = (image: string) => /:([\w][\w.-]*)(@|$)/.exec(image.slice(image.lastIndexOf('/')))?.[1];
-      if (tag(s.adminToolImage) !== tag(s.image)) {
-        ctx.addIssue({ code: 'custom', path: ['adminToolImage'], message: `must be the same version as image (${tag(s.image) ?? 'untagged'}): the admin tool bootstraps the schema that server version reads`, input: s.adminToolImage });
+      if (imageTag(s.adminToolImage) !== imageTag(s.image)) {
+        ctx.addIssue({ code: 'custom', path: ['adminToolImage'], message: `must be the same version as image (${imageTag(s.image) ?? 'untagged'}): the admin tool bootstraps the schema that server version reads`, input: s.adminToolImage });
       }
       if (s.database.zoneRedundantHa && s.database.tier === 'Burstable') {
         ctx.addIssue({ code: 'custom', path: ['database', 'zoneRedundantHa'], message: 'must be false for the Burstable tier (Azure offers high availability on GeneralPurpose and MemoryOptimized only)', input: true });

@@ -128,9 +128,10 @@ export async function startEnvironment({ dist, env, javaBin, home, catalogBase, 
 }
 
 /**
- * Runs `run` again while the coordinator answers "No worker nodes available". On a loaded machine
- * its failure detector can miss a worker's heartbeats for a moment (a run failed so at the DELETE
- * below, the worker joined seconds before, with four Trino JVMs on two cores). The statement fails
+ * Runs `run` again while the coordinator answers "No worker nodes available". An active worker is
+ * not yet schedulable: Trino 476's UniformNodeSelectorFactory keeps its node map for 5 s. And on a
+ * loaded machine the failure detector can miss a worker's heartbeats for a moment (a run failed so
+ * at the DELETE below, the worker joined seconds before, with four Trino JVMs on two cores). The statement fails
  * while it is scheduled, before any task runs, so running it again is safe; a worker that stays
  * away still fails the check after a minute.
  */
@@ -170,14 +171,10 @@ export async function bootChecks(check, trino) {
   const nodes = await waitFor('the worker to join', 60000, async () => {
     const r = await admin("SELECT node_id FROM system.runtime.nodes WHERE NOT coordinator AND state = 'active'");
     if (!r.rows.flat().includes(workerId)) return undefined;
-    // Active is not yet schedulable: Trino 476's UniformNodeSelectorFactory keeps its node map for
-    // 5 s, and a statement planned before it sees the worker fails "No worker nodes available"
-    // (a run failed so). SELECT 1 runs on a worker when the coordinator takes no tasks.
-    const scheduled = await admin('SELECT 1').then(
-      () => true,
-      (e) => (/No worker nodes available/.test(e.message) ? undefined : Promise.reject(e)),
-    );
-    return scheduled && r.rows.flat();
+    // Active is not yet schedulable (untilScheduled below): SELECT 1 runs on a worker when the
+    // coordinator takes no tasks.
+    await admin('SELECT 1');
+    return r.rows.flat();
   }).catch((e) => e.message);
   check(`${env}: the worker joins the coordinator`, Array.isArray(nodes), JSON.stringify(nodes));
 
