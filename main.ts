@@ -2,12 +2,13 @@
 // writes each environment's ledger and Bicep parameters into bicep/env/, and exits 1
 // with precise messages when any setting is wrong, leaving that environment's previous
 // dist/<env>/ in place (the other environments are still written).
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
 import { changesOf, describeChanges } from './charts/lib/change-report';
 import { PICTURE_FILE } from './charts/lib/platform-picture';
 import { readTree, removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
+import { ConfigError } from './charts/lib/errors';
 import { environments } from './environments';
 
 export function main(root: string, argv: readonly string[]): number {
@@ -20,6 +21,7 @@ export function main(root: string, argv: readonly string[]): number {
     return 1;
   }
   const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+  const unregistered = unregisteredEnvironmentFiles(root, Object.keys(environments));
 
   let results;
   try {
@@ -66,6 +68,7 @@ export function main(root: string, argv: readonly string[]): number {
   if (!only) removeStale(dist, /^([a-z0-9]+)$/, new Set(Object.keys(environments)));
   if (rendered.length > 0) console.log(`synthesized ${rendered.map((r) => `${r.name}: ${r.files!.length} objects`).join(', ')}\n${reports.join('\n')}`);
 
+  for (const line of unregistered) console.error(`  ${line}`);
   if (failed.length > 0) {
     for (const r of failed) console.error(r.errors.map((e) => `  ${e.message}`).join('\n'));
     const kept = failed.map((r) => `dist/${r.name}/`).join(', ');
@@ -73,7 +76,26 @@ export function main(root: string, argv: readonly string[]): number {
     console.error(`synth failed for ${failed.map((r) => r.name).join(', ')}: ${kept} left unchanged${ledgers.length ? `; ledgers written: ${ledgers.join(', ')}` : ''}`);
     return 1;
   }
-  return 0;
+  return unregistered.length > 0 ? 1 : 0;
+}
+
+/**
+ * An environment file that environments/index.ts does not import is never synthesized (the
+ * bundle holds what index.ts imports): a copied dev.ts would otherwise pass unnoticed.
+ */
+export function unregisteredEnvironmentFiles(root: string, registered: readonly string[]): string[] {
+  const names = readdirSync(join(root, 'environments'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== 'index.ts')
+    .map((f) => f.slice(0, -'.ts'.length));
+  return names
+    .filter((name) => !registered.includes(name))
+    .sort()
+    .map((name) => {
+      const expected = /^[a-z][a-z0-9]{1,9}$/.test(name)
+        ? `must include ${name} (environments/${name}.ts), which synth skips otherwise: add \`import ${name} from './${name}';\` and ${name} to it`
+        : `cannot include environments/${name}.ts as it is named: an environment's name is 2-10 lowercase letters and digits, starting with a letter; rename the file, then import it and add it there`;
+      return new ConfigError('environments/index.ts', 'environments', [...registered], expected).message;
+    });
 }
 
 /**

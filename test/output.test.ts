@@ -76,7 +76,7 @@ describe('npm run synth on a broken setting', () => {
   restoreCopyAfterEach();
 
   it('exits 1 naming the file and key, keeps that environment\'s dist/, still writes its ledger and synthesizes the others', () => {
-    // GIVEN the copy's dev outputs lack a client ID, and its prod output is stale
+    // GIVEN the copy's dev outputs lack a client ID, its prod output is stale, and a copy of dev.ts is not in environments/index.ts
     const outputsPath = join(copy, 'environments', 'dev.azure.json');
     const outputs = JSON.parse(readFileSync(outputsPath, 'utf8'));
     delete outputs.identities['external-secrets'];
@@ -86,6 +86,7 @@ describe('npm run synth on a broken setting', () => {
     const prodContent = readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8');
     rmSync(join(copy, 'dist', 'prod', 'polaris', prodFile));
     const before = filesUnder(join(copy, 'dist', 'dev'));
+    writeFileSync(join(copy, 'environments', 'staging.ts'), readFileSync(join(copy, 'environments', 'dev.ts'), 'utf8').replace("name: 'dev'", "name: 'staging'"));
 
     // WHEN synth runs
     const run = spawnSync(process.execPath, ['scripts/synth.mjs'], { cwd: copy, encoding: 'utf8' });
@@ -95,6 +96,7 @@ describe('npm run synth on a broken setting', () => {
     expect(run.stderr).toContain('environments/dev.azure.json: identities.external-secrets.clientId (missing) must exist');
     expect(run.stderr).toContain('npm run deploy -- dev');
     expect(run.stderr).toContain('synth failed for dev: dist/dev/ left unchanged');
+    expect(run.stderr).toContain(`environments/index.ts: environments (["dev","prod"]) must include staging (environments/staging.ts), which synth skips otherwise: add \`import staging from './staging';\` and staging to it`);
     expect(run.stderr.split('\n').filter((l) => l.includes('npm run deploy'))).toHaveLength(1);
     expect(run.stdout).toContain('synthesized prod');
     expect(filesUnder(join(copy, 'dist', 'dev'))).toEqual(before);
