@@ -41,7 +41,9 @@ export function buildEnvironmentApp(props: EnvironmentAppProps): { app: App; pla
     }
   }
   errors.push(...platform.problems);
-  if (errors.length > 0) throw new ConfigErrors(errors);
+  // Said in the same run: an environment not deployed yet needs npm run deploy after these are fixed.
+  const undeployed = platform.undeployedError();
+  if (errors.length > 0) throw new ConfigErrors(undeployed ? [...errors, undeployed] : errors);
   const directories = charts.map((c) => ({ component: c.component, syncWave: c.syncWave, namespaces: c.namespaces(), clusterObjects: c.clusterObjects() }));
   charts.push(new ArgoCdChart(app, platform, directories));
   return { app, platform, charts };

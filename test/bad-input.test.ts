@@ -160,6 +160,16 @@ describe('fails on captured Azure outputs that do not fit', () => {
     expect(errorsOf(result)).toEqual(['environments/dev.azure.json: (file) (missing) must exist: dev is not deployed yet; run `npm run deploy -- dev`, which creates them and writes environments/dev.azure.json, then synth again']);
   });
 
+  it('reports an environment not deployed yet in the same run as its other problems', () => {
+    // As a copy of dev.ts for a new environment: its own registry, but the images still name dev's.
+    const env = structuredClone(environments.dev) as any;
+    env.azure.containerRegistryName = 'crlakehousestg01';
+    const errors = errorsOf(synthesize({ environments: { dev: env }, readOutputs: () => undefined })[0]);
+    expect(errors.filter((e) => e.includes("must come from the environment's registry crlakehousestg01.azurecr.io/"))).toHaveLength(8);
+    expect(errors.at(-1)).toContain('environments/dev.azure.json: (file) (missing) must exist: dev is not deployed yet; run `npm run deploy -- dev`');
+    expect(errors).toHaveLength(9);
+  });
+
   it('reports several identities not yet deployed in one line', () => {
     const result = synthVariant('dev', () => undefined, (o) => {
       for (const id of Object.keys(o.identities).slice(0, 3)) delete o.identities[id];
