@@ -88,6 +88,18 @@ function sharedAzureNames(environments: Readonly<Record<string, EnvironmentInput
         new ConfigError(envFile(name), `azure.${key}`, value, `must differ from ${envFile(first)} azure.${key}: both environments would deploy onto ${what}, and each would undo the other's grants`),
       ]);
     }
+    // Every environment syncs the same namespaces and cluster-wide objects: one cluster holds one environment.
+    const aks = azure.aks as { clusterName?: unknown; resourceGroup?: unknown } | undefined;
+    if (typeof aks?.clusterName !== 'string' || typeof aks.resourceGroup !== 'string') continue;
+    const cluster = `aks=${String(azure.subscriptionId).toLowerCase()}/${aks.resourceGroup.toLowerCase()}/${aks.clusterName.toLowerCase()}`;
+    const first = owner.get(cluster);
+    if (first === undefined) owner.set(cluster, name);
+    else {
+      errors.set(name, [
+        ...(errors.get(name) ?? []),
+        new ConfigError(envFile(name), 'azure.aks', aks, `must name another cluster than ${envFile(first)} azure.aks: every environment syncs the same namespaces and cluster-wide objects, so two in one cluster would overwrite each other`),
+      ]);
+    }
   }
   return errors;
 }

@@ -225,7 +225,20 @@ describe('environments that would share Azure resources', () => {
       expect.stringContaining(`environments/stage.ts: azure.namePrefix ("${(environments.dev as any).azure.namePrefix}") must differ from environments/dev.ts azure.namePrefix`),
       expect.stringContaining(`environments/stage.ts: azure.keyVaultName ("${(environments.dev as any).azure.keyVaultName}") must differ from environments/dev.ts azure.keyVaultName`),
       expect.stringContaining(`environments/stage.ts: azure.storageAccountName ("${(environments.prod as any).azure.storageAccountName}") must differ from environments/prod.ts azure.storageAccountName`),
+      // And prod's cluster.
+      expect.stringContaining('environments/stage.ts: azure.aks ({"clusterName":"aks-lakehouse-prod","resourceGroup":"rg-aks-prod"}) must name another cluster than environments/prod.ts azure.aks'),
     ]));
+  });
+
+  it('refuses a second environment in another one\'s cluster, whatever the case of its name', () => {
+    const copy = structuredClone(environments.dev) as any;
+    copy.name = 'stage';
+    Object.assign(copy.azure, { namePrefix: 'lakehouse-stage', storageAccountName: 'stlakehousestage01', keyVaultName: 'kv-lakehouse-stage-01', containerRegistryName: 'crlakehousestage01' });
+    copy.azure.aks = { clusterName: 'AKS-Lakehouse-Dev', resourceGroup: 'rg-aks-dev' };
+    const [, stage] = synthesize({ environments: { dev: environments.dev, stage: copy }, readOutputs: () => undefined });
+    expect(errorsOf(stage)[0]).toBe(
+      'environments/stage.ts: azure.aks ({"clusterName":"AKS-Lakehouse-Dev","resourceGroup":"rg-aks-dev"}) must name another cluster than environments/dev.ts azure.aks: every environment syncs the same namespaces and cluster-wide objects, so two in one cluster would overwrite each other',
+    );
   });
 });
 
