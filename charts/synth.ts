@@ -136,12 +136,27 @@ function synthesizeOne(name: string, input: SynthInput): EnvironmentResult {
   }
 }
 
+/** Another environment whose resource group and storage account these outputs name, if any (a copied outputs file). */
+function environmentDeployedAs(outputs: AzureOutputs, environments: SynthInput['environments'], name: string): string | undefined {
+  const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+  return Object.keys(environments)
+    .sort()
+    .find((other) => {
+      const azure = (environments[other] as { azure?: Record<string, unknown> })?.azure;
+      return other !== name && same(azure?.subscriptionId, outputs.subscriptionId) && same(azure?.resourceGroup, outputs.resourceGroup) && same(azure?.storageAccountName, outputs.storageAccountName);
+    });
+}
+
 export function readOutputs(name: string, env: Environment, input: SynthInput): AzureOutputs | undefined {
   const read = input.readOutputs(name);
   if (read === undefined) return undefined;
   const file = outputsFile(name);
   const raw = typeof read === 'string' ? parseOutputsText(read, file, name) : read;
   const outputs = parseOrThrow(azureOutputsSchema, raw, file);
+  const copiedFrom = environmentDeployedAs(outputs, input.environments, name);
+  if (copiedFrom) {
+    throw new ConfigError(file, '(file)', `the outputs of ${copiedFrom}`, `must be ${name}'s own: it names ${envFile(copiedFrom)}'s resource group ${outputs.resourceGroup} and storage account ${outputs.storageAccountName}, as a copied file does; delete it, and \`npm run deploy -- ${name}\` writes ${name}'s`);
+  }
   const owners = new Map<string, string>();
   for (const [identity, { clientId }] of Object.entries(outputs.identities).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const owner = owners.get(clientId);

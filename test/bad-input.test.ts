@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { synthesize } from '../charts/synth';
 import { environments } from '../environments';
-import { errorsOf, root, synthVariant } from './helpers';
+import { errorsOf, readCommittedOutputs, root, synthVariant } from './helpers';
 
 // GIVEN a committed environment WHEN one setting is wrong THEN synth names the file, the
 // key, the value and what is expected, and produces no dist/ files.
@@ -228,6 +228,17 @@ describe('environments that would share Azure resources', () => {
       // And prod's cluster.
       expect.stringContaining('environments/stage.ts: azure.aks ({"clusterName":"aks-lakehouse-prod","resourceGroup":"rg-aks-prod"}) must name another cluster than environments/prod.ts azure.aks'),
     ]));
+  });
+
+  it("names an outputs file copied from another environment in one line, not as renamed resources", () => {
+    const copy = structuredClone(environments.dev) as any;
+    copy.name = 'stage';
+    Object.assign(copy.azure, { resourceGroup: 'rg-lakehouse-stage', namePrefix: 'lakehouse-stage', storageAccountName: 'stlakehousestage01', keyVaultName: 'kv-lakehouse-stage-01', containerRegistryName: 'crlakehousestage01' });
+    copy.azure.aks = { clusterName: 'aks-lakehouse-stage', resourceGroup: 'rg-aks-stage' };
+    const [, stage] = synthesize({ environments: { dev: environments.dev, stage: copy }, readOutputs: () => readCommittedOutputs('dev') });
+    expect(errorsOf(stage)).toEqual([
+      "environments/stage.azure.json: (file) (\"the outputs of dev\") must be stage's own: it names environments/dev.ts's resource group rg-lakehouse-dev and storage account stlakehousedev01, as a copied file does; delete it, and `npm run deploy -- stage` writes stage's",
+    ]);
   });
 
   it('refuses a second environment in another one\'s cluster, whatever the case of its name', () => {
