@@ -31,6 +31,8 @@ export function main(root: string, argv: readonly string[]): number {
     }, only);
   } catch (e) {
     console.error(`synth failed: ${(e as Error).message}`);
+    // `npm run synth -- <env>` of a file index.ts lacks: say what to add.
+    for (const line of unregistered) console.error(`  ${line}`);
     return 1;
   }
 

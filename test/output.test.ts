@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PICTURE_FILE } from '../charts/lib/platform-picture';
 import { sharedFiles, synthesize } from '../charts/synth';
 import { environments } from '../environments';
+import { main } from '../main';
 import { copyRepository, envNames, readCommittedOutputs, root, synthAll } from './helpers';
 
 function filesUnder(dir: string): Map<string, string> {
@@ -102,6 +103,25 @@ describe('npm run synth on a broken setting', () => {
     expect(filesUnder(join(copy, 'dist', 'dev'))).toEqual(before);
     expect(readFileSync(join(copy, 'dist', 'prod', 'polaris', prodFile), 'utf8')).toBe(prodContent);
     expect(existsSync(join(copy, 'bicep', 'env', 'dev.workloads.json'))).toBe(true);
+  });
+});
+
+describe('npm run synth -- <env> of a file environments/index.ts lacks', () => {
+  restoreCopyAfterEach();
+
+  it('says that it is not known, and what to add to index.ts', () => {
+    writeFileSync(join(copy, 'environments', 'staging.ts'), readFileSync(join(copy, 'environments', 'dev.ts'), 'utf8').replace("name: 'dev'", "name: 'staging'"));
+    const said: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void said.push(line));
+    try {
+      expect(main(copy, ['staging'])).toBe(1);
+    } finally {
+      error.mockRestore();
+    }
+    expect(said).toEqual([
+      'synth failed: environments/index.ts: environments ("staging") is not a known environment; expected one of dev, prod',
+      `  environments/index.ts: environments (["dev","prod"]) must include staging (environments/staging.ts), which synth skips otherwise: add \`import staging from './staging';\` and staging to it`,
+    ]);
   });
 });
 
