@@ -15,7 +15,6 @@ import { flinkReporterJar } from './tools.mjs';
 
 /** Where Strimzi 1.2.0's Connect image serves the exporter: kafka_connect_run.sh, -javaagent:...=9404:... */
 export const STRIMZI_EXPORTER_PORT = 9404;
-/** The reporter jar the Flink 1.20.0 distribution ships in plugins/metrics-prometheus/ (flink-dist's plugins assembly). */
 
 /**
  * The exporter rules of the KafkaConnect's spec.metricsConfig (the ConfigMap key it names), as

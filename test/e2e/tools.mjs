@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cache, cachedFolder, mavenArtifact, resolveJars, root } from '../lib/programs.mjs';
 
+/** The reporter jar the Flink 1.20.0 distribution ships in plugins/metrics-prometheus/ (flink-dist's plugins assembly). */
 const FLINK_REPORTER = 'org.apache.flink:flink-metrics-prometheus:1.20.0';
 const JOB = join(root, 'jobs', 'orders-enricher');
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseProperties, ProgramError, root, trinoQuery } from '../lib/programs.mjs';
 import { ruleFileFrom, startPrometheus } from '../e2e/prometheus.mjs';
-import { query } from '../trino/queries.mjs';
+import { query, untilScheduled } from '../trino/queries.mjs';
 import { SCRAPED } from './metric-sources.mjs';
 import { basicAuthHeader, renderedSecret, scrapeAuth } from './scrape-auth.mjs';
 
@@ -99,7 +99,8 @@ export async function startTrinoScraping({ check: report, dist, environments, wo
   const nodes = scrapedNodes(dist, environments);
   // dev: one query that succeeds and one that fails, so the query counters exist.
   const dev = environments.find((t) => t.env === 'dev');
-  await trinoQuery(dev.base, 'SELECT 1');
+  // Beside the role checks, maybe before dev's worker is schedulable.
+  await untilScheduled('dev', 'SELECT 1', () => trinoQuery(dev.base, 'SELECT 1'));
   await trinoQuery(dev.base, 'SELECT * FROM no_such_catalog.s.t').catch(() => {});
 
   const targets = nodes.map((node) => ({ node, ...scrapeTarget(dist, node) }));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { describeMoves, freePort, parseProperties, Program, ProgramError, stageTrino, writeProperties } from '../lib/programs.mjs';
 import { drainCheck } from './drain.mjs';
-import { holdQuery, query, waitFor } from './queries.mjs';
+import { holdQuery, query, untilScheduled, waitFor } from './queries.mjs';
 
 export const objectOf = (dist, env, kind, name) => YAML.parse(readFileSync(join(dist, env, 'trino', `${kind}-${name}.yaml`), 'utf8'));
 export const versionOf = (dist, env) => objectOf(dist, env, 'deployment', 'trino-coordinator').spec.template.spec.containers[0].image.split(/[:@]/)[1];
@@ -127,28 +127,6 @@ export async function startEnvironment({ dist, env, javaBin, home, catalogBase, 
   };
 }
 
-/**
- * Runs `run` again while the coordinator answers "No worker nodes available". An active worker is
- * not yet schedulable: Trino 476's UniformNodeSelectorFactory keeps its node map for 5 s. And on a
- * loaded machine the failure detector can miss a worker's heartbeats for a moment (a run failed so
- * at the DELETE below, the worker joined seconds before, with four Trino JVMs on two cores). The statement fails
- * while it is scheduled, before any task runs, so running it again is safe; a worker that stays
- * away still fails the check after a minute.
- */
-async function untilScheduled(env, sql, run) {
-  const began = Date.now();
-  for (let tries = 1; ; tries++) {
-    try {
-      const result = await run();
-      if (tries > 1) console.log(`  ${env}: the coordinator had no worker to schedule on for ${((Date.now() - began) / 1000).toFixed(1)} s (its node map refreshes every 5 s; under load it misses heartbeats); ran ${tries} times: ${sql}`);
-      return result;
-    } catch (error) {
-      if (!/No worker nodes available/.test(error.message) || Date.now() - began > 60000) throw error;
-      await new Promise((done) => setTimeout(done, 500));
-    }
-  }
-}
-
 /** Waits for both nodes; false (with a FAIL line) when one did not start. */
 export async function startedCheck(check, trino) {
   const { coordinator, worker } = trino.nodes;
@@ -171,8 +149,8 @@ export async function bootChecks(check, trino) {
   const nodes = await waitFor('the worker to join', 60000, async () => {
     const r = await admin("SELECT node_id FROM system.runtime.nodes WHERE NOT coordinator AND state = 'active'");
     if (!r.rows.flat().includes(workerId)) return undefined;
-    // Active is not yet schedulable (untilScheduled below): SELECT 1 runs on a worker when the
-    // coordinator takes no tasks.
+    // Active is not yet schedulable (untilScheduled, queries.mjs): SELECT 1 runs on a worker when
+    // the coordinator takes no tasks.
     await admin('SELECT 1');
     return r.rows.flat();
   }).catch((e) => e.message);

@@ -21,6 +21,28 @@ export async function waitFor(what, ms, probe) {
   throw new ProgramError(`waited ${ms / 1000} s for ${what}${last ? ` (last: ${last.message})` : ''}`);
 }
 
+/**
+ * Runs `run` again while the coordinator answers "No worker nodes available". An active worker is
+ * not yet schedulable: Trino 476's UniformNodeSelectorFactory keeps its node map for 5 s. And on a
+ * loaded machine the failure detector can miss a worker's heartbeats for a moment (a run of the
+ * Trino check failed so at a DELETE, seconds after the worker joined, with four Trino JVMs on two
+ * cores). The statement fails while it is scheduled, before any task runs, so running it again is
+ * safe; a worker that stays away still fails after a minute.
+ */
+export async function untilScheduled(env, sql, run) {
+  const began = Date.now();
+  for (let tries = 1; ; tries++) {
+    try {
+      const result = await run();
+      if (tries > 1) console.log(`  ${env}: the coordinator had no worker to schedule on for ${((Date.now() - began) / 1000).toFixed(1)} s (its node map refreshes every 5 s; under load it misses heartbeats); ran ${tries} times: ${sql}`);
+      return result;
+    } catch (error) {
+      if (!/No worker nodes available/.test(error.message) || Date.now() - began > 60000) throw error;
+      await sleep(500);
+    }
+  }
+}
+
 const headersOf = (user, password) => ({
   'X-Trino-User': user,
   ...(password ? { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } : {}),
