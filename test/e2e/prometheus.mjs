@@ -123,12 +123,13 @@ export async function startPrometheus({ jobs, rules, work, scrapeInterval = '2s'
     server,
     api,
     /** Waits until every target was scraped once; returns the targets with their health. */
-    async waitForScrapes(timeoutMs = 60000) {
+    /** Every target scraped at least once, or, with `after` (epoch ms), once since then. */
+    async waitForScrapes(timeoutMs = 60000, after = 0) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         try {
           const { activeTargets } = await api('/api/v1/targets');
-          if (activeTargets.length === targetCount && activeTargets.every((t) => t.lastScrape && !t.lastScrape.startsWith('0001'))) return activeTargets;
+          if (activeTargets.length === targetCount && activeTargets.every((t) => t.lastScrape && !t.lastScrape.startsWith('0001') && Date.parse(t.lastScrape) > after)) return activeTargets;
         } catch {}
         if (!server.running) throw new Error(`prometheus exited:\n${server.problems()}`);
         await sleep(500);

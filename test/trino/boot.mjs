@@ -13,6 +13,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { describeMoves, freePort, parseProperties, Program, ProgramError, stageTrino, writeProperties } from '../lib/programs.mjs';
+import { keepTrinoAot, trinoAot } from '../lib/trino-aot.mjs';
 import { drainCheck } from './drain.mjs';
 import { holdQuery, query, untilScheduled, waitFor } from './queries.mjs';
 
@@ -54,7 +55,11 @@ function loopbackCatalog(catalogBase) {
   };
 }
 
-/** Iceberg's REST catalog server, standing in for Polaris; `programs` collects it for the final stop. */
+/**
+ * Iceberg's REST catalog server, standing in for Polaris, started: `base` is its URL at once,
+ * `ready` settles once it answers (nodes may be staged meanwhile). `programs` collects it for the
+ * final stop.
+ */
 export async function startCatalog(jar, work, programs) {
   const port = await freePort();
   const catalog = new Program('catalog', 'java', ['-Xmx256m', '-jar', jar], {
@@ -64,14 +69,15 @@ export async function startCatalog(jar, work, programs) {
   });
   programs.push(catalog);
   const base = `http://127.0.0.1:${port}`;
-  await waitFor('the Iceberg REST catalog stand-in', 60000, async () => ((await fetch(`${base}/v1/config`).catch(() => undefined))?.ok ? true : undefined));
-  return base;
+  const ready = waitFor('the Iceberg REST catalog stand-in', 60000, async () => ((await fetch(`${base}/v1/config`).catch(() => undefined))?.ok ? true : undefined));
+  ready.catch(() => {});
+  return { base, ready };
 }
 
 /** The canary: a misspelt catalog key must stop Trino at startup (it needs no catalog). */
 export async function misspeltCheck({ check, dist, env, javaBin, home, programs }) {
   const files = objectOf(dist, env, 'configmap', 'trino-coordinator').data;
-  const staged = await stageTrino(`${env}-misspelt`, files, home, { jvm, catalog: (c) => c.replace('iceberg.rest-catalog.warehouse=', 'iceberg.rest-catalog.warehous=') });
+  const staged = await stageTrino(`${env}-misspelt`, files, home, { jvm: { ...jvm, ...trinoAot(home) }, catalog: (c) => c.replace('iceberg.rest-catalog.warehouse=', 'iceberg.rest-catalog.warehous=') });
   const server = startProgram(`${env} misspelt`, javaBin, staged, 'trino-misspelt');
   programs.push(server);
   try {
@@ -85,23 +91,37 @@ export async function misspeltCheck({ check, dist, env, javaBin, home, programs 
 
 /**
  * Stages and starts `env`'s coordinator and worker (not waiting for them). The password file
- * holds the users of the roles of environments/<env>.ts, a user in no role and `extraUsers`.
+ * holds the users of the roles of environments/<env>.ts, a user in no role and `extraUsers`. The
+ * coordinator `writesAot` when the AOT cache is missing (test/lib/trino-aot.mjs): it runs the
+ * most kinds of statements.
  */
-export async function startEnvironment({ dist, env, javaBin, home, catalogBase, intent, extraUsers = [] }) {
+export async function startEnvironment({ dist, env, javaBin, home, catalogBase, intent, extraUsers = [], writesAot = false }) {
   const coordinatorFiles = objectOf(dist, env, 'configmap', 'trino-coordinator').data;
   const workerFiles = objectOf(dist, env, 'configmap', 'trino-worker').data;
   const access = intent[env]?.access;
   const roles = access ? { admin: access.administrators[0], writer: access.writers[0], reader: access.readers[0] } : {};
   const users = [...new Set([...Object.values(roles).filter(Boolean), 'outsider', ...extraUsers])];
-  const coordinator = await stageTrino(`${env}-coordinator`, coordinatorFiles, home, { jvm, catalog: loopbackCatalog(catalogBase), withWorkers: true, users });
+  const aot = trinoAot(home, { writes: writesAot });
+  const coordinator = await stageTrino(`${env}-coordinator`, coordinatorFiles, home, {
+    jvm: { ...jvm, ...aot },
+    catalog: loopbackCatalog(catalogBase),
+    withWorkers: true,
+    users,
+    // Trino 476's failure detector holds a node it has just seen back for its warm-up (5 s by
+    // default): without it the first query waited 5 to 6 s less for the worker (measured).
+    config: {
+      'failure-detector.warmup-interval': ['0s', 'the worker is scheduled on once the coordinator sees it, not 5 s later'],
+      'exchange.max-buffer-size': ['1MB', "the drain's held query fills it with less"],
+    },
+  });
   // Workers never call the catalog (only the coordinator plans and commits): the worker's catalog
   // points at a port nobody listens on, and every query below still runs its tasks there.
   const closed = `http://127.0.0.1:${await freePort()}`;
   const worker = await stageTrino(`${env}-worker`, workerFiles, home, {
-    jvm,
+    jvm: { ...jvm, ...trinoAot(home) },
     catalog: loopbackCatalog(closed),
     coordinatorUri: `http://127.0.0.1:${coordinator.http}`,
-    config: { 'shutdown.grace-period': ['1s', 'the drain waits twice this'] },
+    config: { 'shutdown.grace-period': ['1s', 'the drain waits twice this'], 'sink.max-buffer-size': ['1MB', "the drain's held query fills it with less"] },
   });
   console.log(`${env} coordinator, moved for this machine: ${describeMoves(coordinator.moves)}`);
   console.log(`${env} worker, moved for this machine: ${describeMoves(worker.moves)}`);
@@ -112,6 +132,9 @@ export async function startEnvironment({ dist, env, javaBin, home, catalogBase, 
   const workerId = `trino-${env}-worker`;
   return {
     env,
+    home,
+    javaBin,
+    writesAot: Object.keys(aot).some((o) => o.startsWith('-XX:AOTCacheOutput')),
     version: versionOf(dist, env),
     access,
     roles,
@@ -183,7 +206,9 @@ export function drain(check, dist, trino) {
 }
 
 export async function stopEnvironment(trino) {
-  for (const node of Object.values(trino.nodes)) await node.program.stop();
+  // The node that writes the AOT cache does so as it exits: about 13 s alone, longer under load.
+  await Promise.all(Object.values(trino.nodes).map((node) => node.program.stop(node.role === 'coordinator' && trino.writesAot ? 180000 : undefined)));
+  if (trino.writesAot) console.log(`  ${trino.env} coordinator: the AOT cache ${keepTrinoAot(trino.home, trino.javaBin)}`);
   for (const node of Object.values(trino.nodes)) rmSync(node.staged.dir, { recursive: true, force: true });
 }
 

