@@ -122,8 +122,7 @@ export async function startPrometheus({ jobs, rules, work, scrapeInterval = '2s'
     base,
     server,
     api,
-    /** Waits until every target was scraped once; returns the targets with their health. */
-    /** Every target scraped at least once, or, with `after` (epoch ms), once since then. */
+    /** Waits until every target was scraped at least once, or, with `after` (epoch ms), once since then; returns the targets with their health. */
     async waitForScrapes(timeoutMs = 60000, after = 0) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {

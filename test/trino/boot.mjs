@@ -191,8 +191,8 @@ export async function bootChecks(check, trino) {
   }
 }
 
-/** The worker's generated preStop command, run against it while a query's task is held open there. */
-export function drain(check, dist, trino) {
+/** The worker's generated preStop command, run against it while a query's task is held open there; `started()` as it starts. */
+export function drain(check, dist, trino, started = () => {}) {
   const { coordinator, worker } = trino.nodes;
   return drainCheck({
     env: trino.env,
@@ -202,13 +202,20 @@ export function drain(check, dist, trino) {
     workerPort: worker.staged.http,
     deployment: objectOf(dist, trino.env, 'deployment', 'trino-worker'),
     holdQuery: () => untilScheduled(trino.env, 'the held query', () => holdQuery(trino.base, trino.roles.admin ?? 'tester', trino.secured ? coordinator.staged.password : undefined)),
+    started,
   });
 }
 
-export async function stopEnvironment(trino) {
-  // The node that writes the AOT cache does so as it exits: about 13 s alone, longer under load.
-  await Promise.all(Object.values(trino.nodes).map((node) => node.program.stop(node.role === 'coordinator' && trino.writesAot ? 180000 : undefined)));
-  if (trino.writesAot) console.log(`  ${trino.env} coordinator: the AOT cache ${keepTrinoAot(trino.home, trino.javaBin)}`);
+/** Stops the nodes; the one that writes the AOT cache is given the time to, when the run `passed`. */
+export async function stopEnvironment(trino, { passed = false } = {}) {
+  const { coordinator } = trino.nodes;
+  // The cache is written as the JVM exits: about 13 s alone, longer under load.
+  const grace = (node) => (node === coordinator && trino.writesAot && passed ? 180000 : undefined);
+  await Promise.all(Object.values(trino.nodes).map((node) => node.program.stop(grace(node))));
+  if (trino.writesAot) {
+    const jvmArgs = coordinator.staged.args.slice(0, coordinator.staged.args.indexOf('-cp'));
+    console.log(`  ${trino.env} coordinator: the AOT cache ${keepTrinoAot(trino.home, trino.javaBin, { passed, jvmArgs })}`);
+  }
   for (const node of Object.values(trino.nodes)) rmSync(node.staged.dir, { recursive: true, force: true });
 }
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { HELD_ROWS, waitFor } from './queries.mjs';
 
-export async function drainCheck({ env, check, worker, generatedPort, workerPort, deployment, holdQuery }) {
+export async function drainCheck({ env, check, worker, generatedPort, workerPort, deployment, holdQuery, started = () => {} }) {
   const command = deployment.spec.template.spec.containers[0].lifecycle?.preStop?.exec?.command;
   if (!check(`${env}: the worker has a preStop command`, Array.isArray(command) && command[0] === 'sh' && command[1] === '-c', JSON.stringify(command))) return;
   const here = `:${generatedPort}/`;
@@ -14,6 +14,7 @@ export async function drainCheck({ env, check, worker, generatedPort, workerPort
   const state = async () => (await fetch(`http://127.0.0.1:${workerPort}/v1/info/state`)).json();
 
   const held = await holdQuery();
+  started();
   const hook = spawn(command[0], [command[1], script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   for (const stream of [hook.stdout, hook.stderr]) stream.on('data', (d) => (output += d));
