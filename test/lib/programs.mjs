@@ -221,7 +221,8 @@ export const trinoClassPath = (home) => join(home, 'lib', '*');
  * catalog file; a worker gets `coordinatorUri`; a coordinator booted with workers says
  * `withWorkers` (else it runs the tasks itself); `users` get a line each in the password file;
  * `config` moves further config.properties keys (`key -> [value, why]`); `jvm` adds JVM options
- * after the generated ones (`option -> why`).
+ * after the generated ones (`option -> why`). Returns the command line (`args`) and, of it, the
+ * JVM's options (`jvmOptions`).
  */
 export async function stageTrino(label, files, home, { catalog = (text) => text, coordinatorUri, withWorkers = false, users = ['tester'], config: extra = {}, jvm: extraJvm = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `trino-${label}-`));
@@ -272,8 +273,9 @@ export async function stageTrino(label, files, home, { catalog = (text) => text,
   const heap = jvm.find((l) => l.startsWith('-Xmx'));
   moves['jvm.config heap'] = [heap, '-Xmx1G'];
   for (const [option, why] of Object.entries(extraJvm)) moves[`jvm.config added (${why})`] = ['', option];
-  const args = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.keys(extraJvm), ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', trinoClassPath(home), 'io.trino.server.TrinoServer'];
-  return { dir, args, http, https, password, moves };
+  const jvmOptions = [...jvm.map((l) => (l === heap ? '-Xmx1G' : l)), ...Object.keys(extraJvm)];
+  const args = [...jvmOptions, ...Object.entries(node).map(([k, v]) => `-D${k}=${v}`), '-Dconfig=etc/config.properties', '-Dlog.levels-file=etc/log.properties', '-cp', trinoClassPath(home), 'io.trino.server.TrinoServer'];
+  return { dir, args, jvmOptions, http, https, password, moves };
 }
 
 /** `moves` as one line: `key from -> to; ...`. */

@@ -28,8 +28,8 @@ export function trinoAot(home, { writes = false } = {}) {
 
 /**
  * Whether the JVM maps the cache at `path` (`-XX:AOTMode=on` fails when it cannot), with the
- * class path it was written for and the writing node's own options (`jvmArgs`, its command line
- * before `-cp`: the heap decides the pointer encoding a cache is valid for).
+ * class path it was written for and a node's own JVM options (`jvmArgs`, stageTrino's
+ * `jvmOptions`: the heap decides the pointer encoding a cache is valid for).
  */
 export function aotUsable(home, javaBin, path, jvmArgs) {
   const options = jvmArgs.filter((arg) => !arg.startsWith('-XX:AOTCache'));
@@ -42,7 +42,7 @@ export function aotUsable(home, javaBin, path, jvmArgs) {
 }
 
 /**
- * After the node that wrote the cache (`jvmArgs`: its command line) has exited: kept only from a
+ * After the node that wrote the cache (`jvmArgs`: its JVM options) has exited: kept only from a
  * run whose checks passed (a node that failed at startup writes one too, and a cache that maps
  * is never written again) and when the JVM maps it; put in place, or removed. Returns what
  * happened, for the log.

@@ -213,8 +213,7 @@ export async function stopEnvironment(trino, { passed = false } = {}) {
   const grace = (node) => (node === coordinator && trino.writesAot && passed ? 180000 : undefined);
   await Promise.all(Object.values(trino.nodes).map((node) => node.program.stop(grace(node))));
   if (trino.writesAot) {
-    const jvmArgs = coordinator.staged.args.slice(0, coordinator.staged.args.indexOf('-cp'));
-    console.log(`  ${trino.env} coordinator: the AOT cache ${keepTrinoAot(trino.home, trino.javaBin, { passed, jvmArgs })}`);
+    console.log(`  ${trino.env} coordinator: the AOT cache ${keepTrinoAot(trino.home, trino.javaBin, { passed, jvmArgs: coordinator.staged.jvmOptions })}`);
   }
   for (const node of Object.values(trino.nodes)) rmSync(node.staged.dir, { recursive: true, force: true });
 }

@@ -134,8 +134,7 @@ function aotChecks(home, javaBin) {
     closeSync(fd);
   }
   writeFileSync(cut, head);
-  const { args } = environments[0].nodes.coordinator.staged;
-  const usable = aotUsable(home, javaBin, cut, args.slice(0, args.indexOf('-cp')));
+  const usable = aotUsable(home, javaBin, cut, environments[0].nodes.coordinator.staged.jvmOptions);
   check(`the JVM refuses ${written ? 'a Trino AOT cache cut short to its first MB' : 'a file that is no AOT cache (none written yet)'}, which keepTrinoAot would then remove`, !usable, usable ? 'it mapped it' : '');
 }
 
