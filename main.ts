@@ -3,19 +3,20 @@
 // with precise messages when any setting is wrong, leaving that environment's previous
 // dist/<env>/ in place (the other environments are still written).
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { sharedFiles, synthesize } from './charts/synth';
 import { changesOf, describeChanges } from './charts/lib/change-report';
 import { PICTURE_FILE } from './charts/lib/platform-picture';
 import { readTree, removeStale, replaceDirectory, writeIfChanged } from './charts/lib/output';
 import { ConfigError } from './charts/lib/errors';
 import { environments } from './environments';
+import { cliOutputRefusal } from './scripts/cli-output.mjs';
 
 export function main(root: string, argv: readonly string[]): number {
   // cdk8s sorts keys unless this is set; output must not depend on the caller's shell.
   delete process.env.CDK8S_DISABLE_SORT;
   const only = argv.length > 0 ? argv : undefined;
-  const overlap = cliOutputOverlapsDist(root, process.env.CDK8S_OUTDIR, process.env.npm_lifecycle_event === 'synth');
+  const overlap = cliOutputRefusal(root);
   if (overlap) {
     console.error(overlap);
     return 1;
@@ -98,32 +99,6 @@ export function unregisteredEnvironmentFiles(root: string, registered: readonly 
         : `cannot include environments/${name}.ts as it is named: an environment's name is 2-10 lowercase letters and digits, starting with a letter; rename the file, then import it and add it there`;
       return new ConfigError('environments/index.ts', 'environments', [...registered], expected).message;
     });
-}
-
-/**
- * `cdk8s synth` deletes its output folder before it starts the app (cdk8s-cli
- * lib/cli/cmds/synth.js, `fs.rmSync(outdir)`), so an output folder that is dist/, inside it
- * or around it has already removed the committed manifests: refuse, and say how to recover.
- */
-export function cliOutputOverlapsDist(root: string, cliOut: string | undefined, fromShell = false): string | undefined {
-  if (!cliOut) return undefined;
-  const out = resolve(root, cliOut);
-  const dist = join(root, 'dist');
-  const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
-  if (!inside(out, dist) && !inside(dist, out)) return undefined;
-  if (fromShell) {
-    // `npm run synth` does not go through the cdk8s CLI: nothing was deleted, the variable comes from the shell.
-    return (
-      `CDK8S_OUTDIR (${JSON.stringify(cliOut)}) is set in your shell and names dist/, inside it or around it: ` +
-      'synth would write there as well as into dist/<env>/, and the cdk8s CLI deletes that folder before every synth. ' +
-      'dist/ is untouched. Unset it (`unset CDK8S_OUTDIR`) and run `npm run synth` again.'
-    );
-  }
-  return (
-    `cdk8s.yaml output or cdk8s synth --output (${JSON.stringify(cliOut)}) must not be dist/, inside it or around it: ` +
-    'the cdk8s CLI deletes its output folder before synth runs, so dist/ has been deleted. ' +
-    'Restore it with `git checkout -- dist`, keep `output: .build/cdk8s-out` in cdk8s.yaml, and synthesize with `npm run synth`.'
-  );
 }
 
 if (process.env.LAKEHOUSE_ENTRY === '1') {

@@ -13,6 +13,8 @@ export default defineConfig({
     // suites: without isolation each worker does them once, not once per file. No suite
     // mocks a module or changes shared state (environments are cloned before a change).
     pool: 'threads',
+    // Scratch files on /dev/shm where it is a tmpfs (test/lib/scratch-tmpdir.mjs).
+    globalSetup: ['test/lib/scratch-tmpdir.mjs'],
     maxWorkers: 2,
     isolate: false,
     // Vite's transform of each TypeScript module is kept in .build/vitest-cache between runs,

@@ -1,13 +1,19 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error a plain ES module of the test runner, without types
 import { checkKey, coveredBy, repositoryFiles, uncoveredOpens } from '../scripts/check-reuse.mjs';
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function repository() {
   const dir = mkdtempSync(join(tmpdir(), 'check-reuse-'));
+  made.push(dir);
   for (const [file, text] of Object.entries({ 'dist/dev/trino/a.yaml': 'a', 'dist/prod/trino/b.yaml': 'b', 'dist/dev/polaris/c.yaml': 'c', 'test/trino/boot.mjs': 'boot', 'README.md': 'readme', '.gitignore': 'out/\n', 'out/x': 'ignored' })) {
     mkdirSync(join(dir, file, '..'), { recursive: true });
     writeFileSync(join(dir, file), text);

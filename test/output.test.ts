@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PICTURE_FILE } from '../charts/lib/platform-picture';
 import { sharedFiles, synthesize } from '../charts/synth';
@@ -21,6 +21,13 @@ function filesUnder(dir: string): Map<string, string> {
   return files;
 }
 
+function directoriesUnder(dir: string, under = ''): string[] {
+  if (!existsSync(join(dir, under))) return [];
+  return readdirSync(join(dir, under), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => [join(under, e.name), ...directoriesUnder(dir, join(under, e.name))]);
+}
+
 // One copy of the repository for every test that runs a CLI (a copy per test was slow and, on a
 // busy machine, timed out); what such a test may change is put back from the repository after it.
 let copy: string;
@@ -28,12 +35,26 @@ beforeAll(() => {
   copy = copyRepository();
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
-/** Registered in the describes whose tests run a CLI in the copy (the others only read the repository). */
+/**
+ * Registered in the describes whose tests run a CLI in the copy (the others only read the
+ * repository). Only what differs is written back, so the files a test left alone keep their
+ * times (the bundle's freshness is decided on them) and a restore costs reads, not a copy.
+ */
 function restoreCopyAfterEach(): void {
   afterEach(() => {
     for (const dir of ['environments', 'dist', join('bicep', 'env')]) {
-      rmSync(join(copy, dir), { recursive: true, force: true });
-      cpSync(join(root, dir), join(copy, dir), { recursive: true });
+      const expected = filesUnder(join(root, dir));
+      const actual = filesUnder(join(copy, dir));
+      for (const path of actual.keys()) if (!expected.has(path)) rmSync(join(copy, dir, path));
+      for (const path of directoriesUnder(join(copy, dir)).reverse()) if (!existsSync(join(root, dir, path))) rmSync(join(copy, dir, path), { recursive: true });
+      for (const [path, content] of expected) {
+        if (actual.get(path) === content) continue;
+        const file = join(copy, dir, path);
+        rmSync(file, { recursive: true, force: true });
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, content);
+      }
+      expect(filesUnder(join(copy, dir))).toEqual(expected);
     }
     rmSync(join(copy, '.build', 'cdk8s-out'), { recursive: true, force: true });
   });
@@ -159,6 +180,21 @@ describe('every entry point keeps its promise about dist/', () => {
     expect(shell.stderr).toContain('CDK8S_OUTDIR ("dist") is set in your shell');
     expect(shell.stderr).toContain('dist/ is untouched');
     expect(shell.stderr).not.toContain('cdk8s.yaml');
+    expect(filesUnder(join(copy, 'dist'))).toEqual(before);
+
+    // scripts/synth.mjs refused before building a bundle; a synth started from the snapshot reaches main() without it.
+    expect(existsSync(join(copy, '.build', 'synth-entry.cjs'))).toBe(false);
+    const said: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void said.push(line));
+    vi.stubEnv('CDK8S_OUTDIR', 'dist');
+    vi.stubEnv('npm_lifecycle_event', 'synth');
+    try {
+      expect(main(copy, [])).toBe(1);
+    } finally {
+      vi.unstubAllEnvs();
+      error.mockRestore();
+    }
+    expect(said).toEqual([shell.stderr.trim()]);
     expect(filesUnder(join(copy, 'dist'))).toEqual(before);
   });
 
