@@ -3,7 +3,7 @@
 // scripts/synth.sh starts node from it directly.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 
-/** A bundle is current when no file it was built from (esbuild's metafile), nor the lockfile or the scripts that build it, changed since. */
+/** A bundle is current when no file it was built from (esbuild's metafile), nor the lockfile, tsconfig.json (esbuild reads it) or the scripts that build it, changed since. */
 export function bundleIsFresh(root, bundle) {
   // Plain stats and string paths: this runs first in every synth started from the snapshot.
   const built = statSync(bundle, { throwIfNoEntry: false })?.mtimeMs;
@@ -14,7 +14,7 @@ export function bundleIsFresh(root, bundle) {
     return false;
   }
   if (built === undefined) return false;
-  return [...inputs, 'package-lock.json', 'scripts/run-ts.mjs', 'scripts/snapshot.mjs'].every(
+  return [...inputs, 'package-lock.json', 'tsconfig.json', 'scripts/run-ts.mjs', 'scripts/vendor-layer.mjs', 'scripts/snapshot.mjs'].every(
     (file) => (statSync(`${root}/${file}`, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) <= built,
   );
 }

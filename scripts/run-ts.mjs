@@ -9,6 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { bundleIsFresh } from './bundle-state.mjs';
 import { runSnapshot } from './snapshot.mjs';
 import { sourceLocation } from './source-location.mjs';
+import { projectInputs, toVendorLayer, writeWithVendorLayer } from './vendor-layer.mjs';
 
 export const root = resolve(import.meta.dirname, '..');
 
@@ -22,26 +23,27 @@ class BundleError extends Error {}
  */
 const BUNDLED = ['zod', '@grafana/grafana-foundation-sdk'];
 
+const OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  metafile: true,
+  // Scripts that charts render into ConfigMaps (charts/*/*.py).
+  loader: { '.py': 'text' },
+  // Not loaded at run time; read only to name the source line of an error (scripts/source-location.mjs).
+  sourcemap: 'external',
+  sourcesContent: false,
+  logLevel: 'silent',
+};
+
 async function bundle(entry, outfile, inputsFile, bundleAll) {
-  const { buildSync } = await import('esbuild');
+  const esbuild = await import('esbuild');
   const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const external = bundleAll ? [] : Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
-  const result = buildSync({
-    entryPoints: [join(root, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external,
-    metafile: true,
-    // Scripts that charts render into ConfigMaps (charts/*/*.py).
-    loader: { '.py': 'text' },
-    // Not loaded at run time; read only to name the source line of an error (see below).
-    sourcemap: 'external',
-    sourcesContent: false,
-    logLevel: 'silent',
-  });
+  const external = Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
+  const needed = new Set();
+  const result = bundleAll
+    ? await esbuild.build({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', write: false, plugins: [toVendorLayer(needed, BUNDLED)] })
+    : esbuild.buildSync({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', external });
   // A key written twice in one object literal (TypeScript's TS1117): esbuild keeps the last one
   // and only warns. In an environment file that silently drops a setting, so it is an error.
   const duplicates = result.warnings.filter((w) => w.id === 'duplicate-object-key' && w.location && !w.location.file.includes('node_modules'));
@@ -49,16 +51,19 @@ async function bundle(entry, outfile, inputsFile, bundleAll) {
     rmSync(outfile, { force: true });
     throw new BundleError(duplicates.map((w) => `${w.location.file}:${w.location.line}:${w.location.column + 1}: ${w.text}: the first value would be dropped silently; keep one`).join('\n'));
   }
-  // Packages are covered by the lockfile (node_modules may be a link elsewhere, as in the tests' copies).
-  const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.split('/').includes('node_modules')).map((p) => resolve(root, p).slice(root.length + 1));
-  writeFileSync(inputsFile, JSON.stringify(inputs.sort()));
+  let inputs = projectInputs(root, result.metafile);
+  if (bundleAll) {
+    const vendor = await writeWithVendorLayer({ esbuild, root, options: OPTIONS, outfile, outputFiles: result.outputFiles, keys: [...needed].sort() });
+    inputs = [...inputs, ...vendor.inputs];
+  }
+  writeFileSync(inputsFile, JSON.stringify([...new Set(inputs)].sort()));
 }
 
 /**
  * Bundles `entry` (repository-relative) to .build/ when stale and runs it with `args` as process.argv.
  * With `snapshot`, every package is bundled too (a startup snapshot holds one file, and node
- * loads one file faster than many), and a bundle that was up to date runs from its startup
- * snapshot (scripts/snapshot.mjs).
+ * loads one file faster than many; in two layers, scripts/vendor-layer.mjs), and a bundle that
+ * was up to date runs from its startup snapshot (scripts/snapshot.mjs).
  */
 export async function runTs(entry, args, { snapshot = false } = {}) {
   const outfile = join(root, '.build', `${basename(entry, '.ts')}.cjs`);

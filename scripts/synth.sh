@@ -10,7 +10,7 @@ blob=.build/synth-entry.snapshot.blob
 edited() { [ -n "$(find main.ts charts environments imports -name '*.ts' -newer "$blob" -print -quit 2>/dev/null)" ]; }
 if [ -f "$blob" ] && ! edited; then
   status=0
-  LAKEHOUSE_ROOT="$PWD" node --snapshot-blob "$blob" -- "$@" || status=$?
+  LAKEHOUSE_ROOT="$(pwd -P)" node --snapshot-blob "$blob" -- "$@" || status=$?
   # 14: this node cannot load the snapshot (another version); 134, 139: it crashed loading it.
   case "$status" in
     14 | 134 | 139) rm -f "$blob" ;;

@@ -69,7 +69,7 @@ export const envNames = Object.keys(environments).sort();
 export function copyRepository(): string {
   const copy = mkdtempSync(join(tmpdir(), 'lakehouse-'));
   // With the lockfile a bundle in the copy's .build/ stays current between runs (scripts/run-ts.mjs), as in a clone.
-  for (const entry of ['main.ts', 'charts', 'environments', 'imports', 'images', 'scripts', 'dist', 'bicep', 'cdk8s.yaml', 'package.json', 'package-lock.json']) {
+  for (const entry of ['main.ts', 'charts', 'environments', 'imports', 'images', 'scripts', 'dist', 'bicep', 'cdk8s.yaml', 'tsconfig.json', 'package.json', 'package-lock.json']) {
     cpSync(join(root, entry), join(copy, entry), { recursive: true });
   }
   symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));

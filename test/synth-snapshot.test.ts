@@ -60,7 +60,7 @@ describe('synth from a startup snapshot, and without one', () => {
     cpSync(join(root, 'dist', 'dev'), dev, { recursive: true });
   });
 
-  it('needs nothing but the snapshot for an unchanged repository, and reads the Azure outputs at each run', () => {
+  it('needs nothing but the snapshot for an unchanged repository, reads the Azure outputs at each run, and refuses a CDK8S_OUTDIR naming dist/', () => {
     withoutSynthMjs(copy, () => {
       const unchanged = synth(copy);
       expect(unchanged.status, unchanged.stderr).toBe(0);
@@ -77,6 +77,13 @@ describe('synth from a startup snapshot, and without one', () => {
       expect(newOutputs.status, newOutputs.stderr).toBe(0);
       expect(readFileSync(reader, 'utf8')).not.toBe(committedReader);
       expect(readFileSync(reader, 'utf8')).toContain('client-id: "00000000-1111-4222-8333-444444444444"');
+
+      // A CDK8S_OUTDIR naming dist/ left in the shell: the snapshot refuses it (in main()) as synth.mjs does.
+      const before = readFileSync(reader, 'utf8');
+      const refused = spawnSync('bash', ['scripts/synth.sh'], { cwd: copy, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'dist', npm_lifecycle_event: 'synth' } });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr.trim()).toMatch(/^CDK8S_OUTDIR \("dist"\) is set in your shell .* dist\/ is untouched\./);
+      expect(readFileSync(reader, 'utf8')).toBe(before);
     });
   });
 
@@ -99,7 +106,9 @@ describe('synth from a startup snapshot, and without one', () => {
   });
 
   // The edit also makes dev.ts load a module that refuses to load into a snapshot (as one using a
-  // built-in that snapshots do not support might), for the two tests after it.
+  // built-in that snapshots do not support might), for the two tests after it, and a package no
+  // file of the bundle used before (ajv), which the bundle's vendor layer must then hold
+  // (scripts/run-ts.mjs).
   const polaris = () => readFileSync(join(dev, 'polaris', 'deployment-polaris.yaml'), 'utf8');
   it('goes to synth.mjs at once after an edited environment file', () => {
     const envPath = join(copy, 'environments', 'dev.ts');
@@ -107,7 +116,8 @@ describe('synth from a startup snapshot, and without one', () => {
     const original = readFileSync(envPath, 'utf8');
     expect(original.split(polarisSettings)).toHaveLength(2);
     const refusing = "import { startupSnapshot } from 'node:v8';\nif (startupSnapshot.isBuildingSnapshot()) throw new Error('not in a snapshot');\n";
-    writeFileSync(envPath, refusing + original.replace(polarisSettings, polarisSettings.replace('replicas: 1', 'replicas: 2')));
+    const newPackage = "import { Ajv } from 'ajv';\nif (typeof new Ajv().compile !== 'function') throw new Error('no ajv');\n";
+    writeFileSync(envPath, refusing + newPackage + original.replace(polarisSettings, polarisSettings.replace('replicas: 1', 'replicas: 2')));
     const edited = synth(copy);
     expect(edited.status, edited.stderr).toBe(0);
     expect(edited.stderr).toBe('');
