@@ -37,12 +37,14 @@ const OPTIONS = {
 };
 
 async function bundle(entry, outfile, inputsFile, bundleAll) {
+  // Without its list of inputs a bundle is stale: one this build fails to finish is built again.
+  rmSync(inputsFile, { force: true });
   const esbuild = await import('esbuild');
   const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const external = Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
   const needed = new Set();
   const result = bundleAll
-    ? await esbuild.build({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', write: false, plugins: [toVendorLayer(needed, BUNDLED)] })
+    ? await esbuild.build({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', write: false, plugins: [toVendorLayer(root, needed, BUNDLED)] })
     : esbuild.buildSync({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', external });
   // A key written twice in one object literal (TypeScript's TS1117): esbuild keeps the last one
   // and only warns. In an environment file that silently drops a setting, so it is an error.

@@ -19,7 +19,8 @@ export function sourceLocation(error, bundle, root) {
   const escaped = bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   for (const [, line, column] of stack.matchAll(new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g'))) {
     const found = map.findEntry(Number(line) - 1, Number(column) - 1);
-    if (!found?.originalSource || found.originalSource.includes('node_modules')) continue;
+    // Packages, and the stand-ins for them in synth's project layer (`vendor:<package>`, scripts/vendor-layer.mjs).
+    if (!found?.originalSource || found.originalSource.includes('node_modules') || found.originalSource.startsWith('vendor:')) continue;
     return `${resolve(dirname(bundle), found.originalSource).slice(root.length + 1)}:${found.originalLine + 1}:${found.originalColumn + 1}`;
   }
   return undefined;
