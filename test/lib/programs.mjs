@@ -8,6 +8,7 @@ import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSy
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { processAlive as alive } from './process-alive.mjs';
 
 export const root = resolve(import.meta.dirname, '..', '..');
 export const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'aks-lakehouse');
@@ -162,14 +163,6 @@ const canListen = (port) =>
 // runs and the checks may run side by side): a file per port, naming the process, removed when it
 // exits. A reservation whose process is gone is stale.
 const reservations = join(tmpdir(), 'aks-lakehouse-ports');
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-};
 function reserve(port) {
   const file = join(reservations, String(port));
   for (let attempt = 0; attempt < 2; attempt++) {

