@@ -18,8 +18,6 @@ import { checkKey, recordedPass, recordPass, repositoryFiles, uncoveredOpens } f
 const root = resolve(import.meta.dirname, '..');
 // What a check that runs the charts' TypeScript (scripts/run-ts.mjs) reads besides its own files.
 const TYPESCRIPT_SOURCES = ['main.ts', 'charts', 'environments', 'imports', 'scripts/run-ts.mjs', 'scripts/vendor-layer.mjs', 'scripts/bundle-state.mjs', 'scripts/snapshot.mjs', 'scripts/source-location.mjs', 'tsconfig.json', 'package.json'];
-// Read by main.ts and scripts/synth.mjs only, not by the other entry points run-ts.mjs bundles.
-const SYNTH_ONLY_SOURCES = ['scripts/cli-output.mjs'];
 // The tools ensure-deps installed: the Python checkers in .venv, the npm ones in node_modules.
 const env = { ...process.env, PATH: [join(root, '.venv', 'bin'), join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
 
@@ -28,7 +26,7 @@ const env = { ...process.env, PATH: [join(root, '.venv', 'bin'), join(root, 'nod
 // and the few files of the real-program checks and docs they compare against. `--audit-inputs
 // vitest` proves the list.
 const VITEST_READS = [
-  ...TYPESCRIPT_SOURCES, ...SYNTH_ONLY_SOURCES, 'images', 'scripts', 'dist', 'bicep', 'pinned', 'cdk8s.yaml', 'package-lock.json', 'vitest.config.mts', '__snapshots__',
+  ...TYPESCRIPT_SOURCES, 'images', 'scripts', 'dist', 'bicep', 'pinned', 'cdk8s.yaml', 'package-lock.json', 'vitest.config.mts', '__snapshots__',
   'test/*.ts', 'test/lib', 'test/fake-az', 'test/e2e/prometheus.mjs', 'test/e2e/pom.xml', 'test/e2e/flink/pom.xml', 'test/flink/pom.xml',
   'test/kafka-connect/pom.xml', 'test/monitoring/metric-sources.mjs', 'docs/monitoring.md',
 ];

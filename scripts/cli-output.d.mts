@@ -1,2 +1,1 @@
-export function cliOutputOverlapsDist(root: string, cliOut: string | undefined, fromShell?: boolean): string | undefined;
 export function cliOutputRefusal(root: string): string | undefined;

@@ -9,7 +9,7 @@ import { join, resolve, sep } from 'node:path';
  * or around it has already removed the committed manifests: refuse, and say how to recover.
  * `fromShell`: started by `npm run synth`, which does not go through the cdk8s CLI.
  */
-export function cliOutputOverlapsDist(root, cliOut, fromShell = false) {
+function cliOutputOverlapsDist(root, cliOut, fromShell = false) {
   if (!cliOut) return undefined;
   const out = resolve(root, cliOut);
   const dist = join(root, 'dist');

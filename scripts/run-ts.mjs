@@ -36,16 +36,20 @@ const OPTIONS = {
   logLevel: 'silent',
 };
 
+/** The packages an entry point without a startup snapshot requires from node_modules at run time. */
+function externalPackages() {
+  const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
+}
+
 async function bundle(entry, outfile, inputsFile, bundleAll) {
   // Without its list of inputs a bundle is stale: one this build fails to finish is built again.
   rmSync(inputsFile, { force: true });
   const esbuild = await import('esbuild');
-  const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const external = Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.includes(name));
   const needed = new Set();
   const result = bundleAll
     ? await esbuild.build({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', write: false, plugins: [toVendorLayer(root, needed, BUNDLED)] })
-    : esbuild.buildSync({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', external });
+    : esbuild.buildSync({ ...OPTIONS, entryPoints: [join(root, entry)], outfile, format: 'cjs', external: externalPackages() });
   // A key written twice in one object literal (TypeScript's TS1117): esbuild keeps the last one
   // and only warns. In an environment file that silently drops a setting, so it is an error.
   const duplicates = result.warnings.filter((w) => w.id === 'duplicate-object-key' && w.location && !w.location.file.includes('node_modules'));
